@@ -1,0 +1,214 @@
+// One catalogue of stable error codes and message builders (rollup's logs.ts is the model).
+// Every user-facing failure is a TfconvError built here, so tests can assert code and message,
+// and the CLI can print one line and exit without a stack trace.
+
+/** What the error is about: the CLI prints the first of these that is set. */
+export interface ErrorSubject {
+  file?: string;
+  node?: string;
+  op?: string;
+  /** Byte offset inside `file`, when a reader knows it. */
+  offset?: number;
+}
+
+export class TfconvError extends Error {
+  readonly code: ErrorCode;
+  readonly subject: ErrorSubject;
+  /** 1 for bad input and failed work, 2 for usage errors (as saved_model_cli and most CLIs do). */
+  readonly exitCode: 1 | 2;
+
+  constructor(code: ErrorCode, message: string, subject: ErrorSubject = {}, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TfconvError';
+    this.code = code;
+    this.subject = subject;
+    this.exitCode = USAGE_CODES.has(code) ? 2 : 1;
+  }
+}
+
+export function isTfconvError(e: unknown): e is TfconvError {
+  return e instanceof TfconvError;
+}
+
+/** Sorted by area; the string value is what users and tests see. Never reuse or rename a code. */
+export const ErrorCode = {
+  // --- usage ---
+  USAGE: 'USAGE',
+  BAD_OPTION: 'BAD_OPTION',
+  // --- files and paths ---
+  FILE_NOT_FOUND: 'FILE_NOT_FOUND',
+  NOT_A_MODEL: 'NOT_A_MODEL',
+  UNSAFE_PATH: 'UNSAFE_PATH',
+  WRITE_FAILED: 'WRITE_FAILED',
+  // --- protobuf / SavedModel / GraphDef ---
+  BAD_PROTOBUF: 'BAD_PROTOBUF',
+  PBTXT_UNSUPPORTED: 'PBTXT_UNSUPPORTED',
+  UNKNOWN_TAG_SET: 'UNKNOWN_TAG_SET',
+  UNKNOWN_SIGNATURE: 'UNKNOWN_SIGNATURE',
+  // --- TensorBundle (variables) ---
+  BAD_BUNDLE: 'BAD_BUNDLE',
+  CRC_MISMATCH: 'CRC_MISMATCH',
+  SHARD_TOO_SHORT: 'SHARD_TOO_SHORT',
+  MISSING_VARIABLE: 'MISSING_VARIABLE',
+  // --- TFLite FlatBuffer ---
+  BAD_TFLITE: 'BAD_TFLITE',
+  MODEL_TOO_LARGE: 'MODEL_TOO_LARGE',
+  // --- graph preparation and conversion ---
+  BAD_GRAPH: 'BAD_GRAPH',
+  UNSUPPORTED_OPS: 'UNSUPPORTED_OPS',
+  SHAPE_ERROR: 'SHAPE_ERROR',
+  // --- runtimes and verification ---
+  RUNTIME_FAILED: 'RUNTIME_FAILED',
+  VERIFY_FAILED: 'VERIFY_FAILED',
+  BAD_INPUT_DATA: 'BAD_INPUT_DATA',
+  // --- quantization ---
+  QUANTIZATION: 'QUANTIZATION',
+  NO_REPRESENTATIVE_DATA: 'NO_REPRESENTATIVE_DATA',
+  // --- internal: a bug in tfconv, not the user's fault ---
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.USAGE, ErrorCode.BAD_OPTION]);
+
+// ---------------------------------------------------------------------------------------------
+// Message builders. Messages are one line, start with what they are about, and say what was
+// expected; they never include a stack trace or a raw exception dump.
+// ---------------------------------------------------------------------------------------------
+
+export const err = {
+  // --- usage ---
+  usage(message: string): TfconvError {
+    return new TfconvError(ErrorCode.USAGE, message);
+  },
+  badOption(option: string, problem: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_OPTION, `--${option}: ${problem}`);
+  },
+
+  // --- files and paths ---
+  fileNotFound(file: string, what = 'file or directory'): TfconvError {
+    return new TfconvError(ErrorCode.FILE_NOT_FOUND, `${file}: no such ${what}`, { file });
+  },
+  notAModel(file: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.NOT_A_MODEL, `${file}: ${why}`, { file });
+  },
+  unsafePath(file: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.UNSAFE_PATH, `${file}: ${why}`, { file });
+  },
+  writeFailed(file: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.WRITE_FAILED, `${file}: cannot write: ${why}`, { file });
+  },
+
+  // --- protobuf / SavedModel / GraphDef ---
+  badProtobuf(file: string, message: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_PROTOBUF, `${file}: not a valid ${message} protobuf (${why})`, { file });
+  },
+  pbtxtUnsupported(file: string): TfconvError {
+    return new TfconvError(
+      ErrorCode.PBTXT_UNSUPPORTED,
+      `${file}: text-format SavedModels (saved_model.pbtxt) are not supported; re-save the model in binary form (saved_model.pb)`,
+      { file },
+    );
+  },
+  unknownTagSet(file: string, asked: string, available: string[]): TfconvError {
+    return new TfconvError(
+      ErrorCode.UNKNOWN_TAG_SET,
+      `${file}: no MetaGraph with tag-set '${asked}'; available: ${available.map((t) => `'${t}'`).join(', ') || 'none'}`,
+      { file },
+    );
+  },
+  unknownSignature(file: string, asked: string, available: string[]): TfconvError {
+    return new TfconvError(
+      ErrorCode.UNKNOWN_SIGNATURE,
+      `${file}: no SignatureDef '${asked}'; available: ${available.map((t) => `'${t}'`).join(', ') || 'none'}`,
+      { file },
+    );
+  },
+
+  // --- TensorBundle (variables) ---
+  badBundle(file: string, why: string, offset?: number): TfconvError {
+    const at = offset === undefined ? '' : ` at byte ${offset}`;
+    return new TfconvError(ErrorCode.BAD_BUNDLE, `${file}: corrupt TensorBundle${at}: ${why}`, { file, offset });
+  },
+  crcMismatch(file: string, what: string, expected: number, actual: number): TfconvError {
+    return new TfconvError(
+      ErrorCode.CRC_MISMATCH,
+      `${file}: CRC32C mismatch in ${what} (stored 0x${hex32(expected)}, computed 0x${hex32(actual)})`,
+      { file },
+    );
+  },
+  shardTooShort(file: string, variable: string, needed: number, size: number): TfconvError {
+    return new TfconvError(
+      ErrorCode.SHARD_TOO_SHORT,
+      `${file}: variable '${variable}' needs bytes up to ${needed} but the shard has only ${size}`,
+      { file, node: variable },
+    );
+  },
+  missingVariable(file: string, variable: string): TfconvError {
+    return new TfconvError(ErrorCode.MISSING_VARIABLE, `${file}: no value for variable '${variable}'`, {
+      file,
+      node: variable,
+    });
+  },
+
+  // --- TFLite FlatBuffer ---
+  badTflite(file: string, why: string, offset?: number): TfconvError {
+    const at = offset === undefined ? '' : ` at byte ${offset}`;
+    return new TfconvError(ErrorCode.BAD_TFLITE, `${file}: not a valid TFLite model${at}: ${why}`, { file, offset });
+  },
+  modelTooLarge(bytes: number): TfconvError {
+    return new TfconvError(
+      ErrorCode.MODEL_TOO_LARGE,
+      `the model needs ${bytes} bytes but a TFLite FlatBuffer is limited to 2 GiB (2147483648 bytes)`,
+    );
+  },
+
+  // --- graph preparation and conversion ---
+  badGraph(node: string, why: string, op?: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_GRAPH, `node '${node}'${op ? ` (${op})` : ''}: ${why}`, { node, op });
+  },
+  shapeError(node: string, op: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.SHAPE_ERROR, `node '${node}' (${op}): ${why}`, { node, op });
+  },
+  /** One error for every unsupported op, so users see the whole list at once. */
+  unsupportedOps(ops: ReadonlyArray<{ op: string; count: number; examples: string[] }>): TfconvError {
+    const parts = ops.map((o) => `${o.op} x${o.count} (e.g. ${o.examples.map((e) => `'${e}'`).join(', ')})`);
+    const total = ops.reduce((s, o) => s + o.count, 0);
+    return new TfconvError(
+      ErrorCode.UNSUPPORTED_OPS,
+      `${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}; use --allow-custom-ops to write them as custom ops`,
+      { op: ops[0]?.op },
+    );
+  },
+
+  // --- runtimes and verification ---
+  runtimeFailed(what: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.RUNTIME_FAILED, `${what}: ${why}`);
+  },
+  verifyFailed(summary: string): TfconvError {
+    return new TfconvError(ErrorCode.VERIFY_FAILED, summary);
+  },
+  badInputData(file: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_INPUT_DATA, `${file}: ${why}`, { file });
+  },
+
+  // --- quantization ---
+  quantization(why: string, node?: string): TfconvError {
+    return new TfconvError(ErrorCode.QUANTIZATION, node ? `node '${node}': ${why}` : why, { node });
+  },
+  noRepresentativeData(): TfconvError {
+    return new TfconvError(
+      ErrorCode.NO_REPRESENTATIVE_DATA,
+      'int8 quantization needs representative data: pass --representative PATH (.npy, .npz, .json or an image directory), or --representative random to calibrate on seeded random inputs',
+    );
+  },
+
+  // --- internal ---
+  internal(why: string): TfconvError {
+    return new TfconvError(ErrorCode.INTERNAL, `internal error (please report): ${why}`);
+  },
+};
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
