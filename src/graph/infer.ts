@@ -1,0 +1,109 @@
+// Static shape, dtype and value inference over a graph of TF ops, driven by the op semantics
+// table. Values of small tensors computed from constants are carried along (Shape -> StridedSlice
+// -> Pack chains), which is what lets Keras' dynamic reshapes become static.
+//
+// Unknown input dimensions are given a concrete size (`unknownDim`). Running twice with two
+// different sizes tells which dimensions of every tensor follow the unknown ones: that is
+// TFLite's shape_signature (-1 there), while `shape` holds the batch-1 sizes.
+
+import type { DType } from '../core/dtype.js';
+import { type TensorValue, numElements } from '../core/tensor.js';
+import { TfconvError, err } from '../errors/index.js';
+import type { Graph, Node, Shape, Tensor } from './ir.js';
+import { tfOps } from './ops/index.js';
+import type { InferInput } from './ops/types.js';
+
+export interface InferredTensor {
+  dtype: DType;
+  shape: Shape | null;
+  value: TensorValue | null;
+}
+
+export interface InferOptions {
+  /** Size given to unknown (-1) input dimensions. */
+  unknownDim: number;
+  /** Largest tensor (elements) whose value is computed; bigger ones are left to fold-constants. */
+  maxValueElements: number;
+}
+
+export interface InferResult {
+  tensors: Map<Tensor, InferredTensor>;
+  /** Nodes whose op has no semantics entry, in graph order. */
+  unknownOps: Node[];
+}
+
+const DEFAULTS: InferOptions = { unknownDim: 1, maxValueElements: 1 << 16 };
+
+export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): InferResult {
+  const opts = { ...DEFAULTS, ...options };
+  const info = new Map<Tensor, InferredTensor>();
+  const unknownOps: Node[] = [];
+
+  const lookup = (t: Tensor): InferredTensor => {
+    const known = info.get(t);
+    if (known) return known;
+    if (t.value) return { dtype: t.dtype, shape: t.value.shape, value: t.value };
+    // A graph input: fix unknown dimensions.
+    const shape = t.shape === null ? null : t.shape.map((d) => (d < 0 ? opts.unknownDim : d));
+    const r = { dtype: t.dtype, shape, value: null };
+    info.set(t, r);
+    return r;
+  };
+
+  for (const node of g.nodes) {
+    const sem = tfOps[node.op];
+    if (!sem) {
+      if (!node.isTflite) unknownOps.push(node);
+      for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: t.shape, value: null });
+      continue;
+    }
+    const inputs: InferInput[] = node.inputs.map((t) =>
+      t ? lookup(t) : { dtype: 'float32' as DType, shape: null, value: null },
+    );
+    let outs;
+    try {
+      outs = sem.infer(node, inputs);
+    } catch (e) {
+      if (e instanceof TfconvError) throw e;
+      throw err.shapeError(node.name, node.op, `shape inference failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    let values: TensorValue[] | null = null;
+    const foldable =
+      sem.evaluate !== undefined &&
+      !sem.stateful &&
+      inputs.every((x) => x.value !== null) &&
+      outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements);
+    if (foldable) values = (sem.evaluate as NonNullable<typeof sem.evaluate>)(node, inputs.map((x) => x.value as TensorValue));
+    node.outputs.forEach((t, i) => {
+      const o = outs[i];
+      if (!o) throw err.shapeError(node.name, node.op, `output ${i} is not produced by this op`);
+      info.set(t, { dtype: o.dtype, shape: o.shape, value: values ? values[i] : null });
+    });
+  }
+  return { tensors: info, unknownOps };
+}
+
+/**
+ * Set every tensor's dtype, static shape (unknown dims as batch 1) and TFLite shape signature.
+ * Tensors of ops without semantics keep what they had.
+ */
+export function annotateShapes(g: Graph): InferResult {
+  const one = inferGraph(g, { unknownDim: 1 });
+  const two = inferGraph(g, { unknownDim: 2 });
+  for (const [t, a] of one.tensors) {
+    const b = two.tensors.get(t);
+    t.dtype = a.dtype;
+    t.shape = a.shape;
+    t.signature =
+      a.shape && b?.shape && b.shape.length === a.shape.length
+        ? a.shape.map((d, i) => (d === (b.shape as Shape)[i] ? d : -1))
+        : a.shape;
+  }
+  for (const t of g.inputs) {
+    if (one.tensors.has(t)) continue;
+    // An input nothing reads still gets batch-1 sizes.
+    t.signature = t.shape?.slice() ?? null;
+    t.shape = t.shape?.map((d) => (d < 0 ? 1 : d)) ?? null;
+  }
+  return one;
+}

@@ -1,0 +1,33 @@
+// What tfconv knows about a TensorFlow op's semantics: how many outputs, their dtypes and static
+// shapes, and (for ops that can be folded) how to compute them from constant inputs. One entry
+// per op, grouped by family in the files beside this one; index.ts collects them.
+
+import type { DType } from '../../core/dtype.js';
+import type { TensorValue } from '../../core/tensor.js';
+import type { Node, Shape } from '../ir.js';
+
+/** What shape inference knows about one input. */
+export interface InferInput {
+  dtype: DType;
+  shape: Shape | null;
+  /** Known value (a constant, or folded from constants). */
+  value: TensorValue | null;
+}
+
+export interface InferOutput {
+  dtype: DType;
+  shape: Shape | null;
+}
+
+export interface TfOpSemantics {
+  /** Number of outputs; default 1. */
+  numOutputs?: (node: Node) => number;
+  /** Output dtypes and shapes from the inputs. Throw err.shapeError on inconsistent inputs. */
+  infer: (node: Node, inputs: InferInput[]) => InferOutput[];
+  /** Compute the outputs from constant inputs; absent for ops never folded. */
+  evaluate?: (node: Node, inputs: TensorValue[]) => TensorValue[];
+  /** Stateful or random ops are never folded even with constant inputs. */
+  stateful?: boolean;
+}
+
+export type OpTable = Record<string, TfOpSemantics>;
