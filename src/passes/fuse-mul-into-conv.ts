@@ -1,0 +1,61 @@
+// fuse-mul-into-conv: a per-channel multiply by a constant after a conv, depthwise conv or
+// fully-connected layer is folded into its weights and bias (batch norm's scale lands here).
+//
+// Before: y = MUL(CONV_2D(x, W, b), s)        (s scalar or [C]; no fused activation on the conv)
+// After:  y = CONV_2D(x, W * s[o], b * s)     (W scaled along its output-channel axis)
+
+import { numElements } from '../core/tensor.js';
+import type { Graph, Node, Tensor } from '../graph/ir.js';
+import { numbers } from '../graph/ops/util.js';
+import { BIASED_OPS, otherInput, perChannel, sameStaticShape, soleReader } from './match.js';
+import type { Pass } from './pass.js';
+
+export const fuseMulIntoConv: Pass = {
+  name: 'fuse-mul-into-conv',
+  kind: 'fuse',
+  idempotent: false,
+  summary: 'fold a per-channel constant MUL into the preceding conv/depthwise/fully-connected weights',
+  apply(g: Graph) {
+    const readers = g.consumerMap();
+    const dead = new Set<Node>();
+    for (const conv of g.nodes) {
+      if (!BIASED_OPS.has(conv.op) || dead.has(conv) || conv.options.fused_activation_function) continue;
+      const y = conv.output(0);
+      const mul = soleReader(g, readers, y);
+      if (!mul || mul.op !== 'tfl.MUL' || mul.options.fused_activation_function || dead.has(mul)) continue;
+      const w = conv.inputs[1];
+      const b = conv.inputs[2];
+      if (!w?.value || w.dtype !== 'float32' || !b?.value || b.dtype !== 'float32') continue;
+      const channels = b.value.shape[0];
+      const s = perChannel(otherInput(mul, y), channels);
+      // The product must keep the conv's output shape (a [C] constant cannot widen it).
+      if (!s || !sameStaticShape(mul.output(0), y)) continue;
+      conv.inputs[1] = g.constant(`${w.name}/scaled`, scaleWeights(conv.op, w, s));
+      conv.inputs[2] = g.constant(`${b.name}/scaled`, {
+        dtype: 'float32',
+        shape: [channels],
+        data: Float32Array.from(numbers(b.value), (v, i) => v * s[i]),
+      });
+      g.replaceAllUses(mul.output(0), y);
+      dead.add(mul);
+    }
+    g.removeNodes(dead);
+    return { graph: g, rewrites: dead.size };
+  },
+};
+
+/** Scale weights along the output channel: dim 0 for CONV_2D/FC ([O,...]), last for depthwise. */
+function scaleWeights(op: string, w: Tensor, s: Float64Array) {
+  const v = w.value as NonNullable<Tensor['value']>;
+  const src = numbers(v);
+  const out = new Float32Array(src.length);
+  const n = numElements(v.shape);
+  if (op === 'tfl.DEPTHWISE_CONV_2D') {
+    const c = v.shape[v.shape.length - 1];
+    for (let i = 0; i < n; i++) out[i] = src[i] * s[i % c];
+  } else {
+    const inner = n / v.shape[0];
+    for (let i = 0; i < n; i++) out[i] = src[i] * s[Math.floor(i / inner)];
+  }
+  return { dtype: 'float32' as const, shape: v.shape.slice(), data: out };
+}

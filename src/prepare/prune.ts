@@ -1,0 +1,40 @@
+// prune: keep only the nodes the given outputs need through data edges, and drop every control
+// edge. Everything else (savers, initializers, training ops, asserts wired by control deps)
+// goes. Works on GraphDefs, before and after inlining.
+
+import { parseTensorRef } from '../graph/from-graphdef.js';
+import { err } from '../errors/index.js';
+import type { GraphDef, NodeDef } from '../proto/types.js';
+
+/**
+ * @param outputs tensor names the graph must still compute
+ * @param stopAt tensor names that become inputs: what only they need is dropped too
+ */
+export function pruneGraphDef(gd: GraphDef, outputs: readonly string[], stopAt: readonly string[] = []): GraphDef {
+  const byName = new Map(gd.node.map((n) => [n.name, n]));
+  const stopNodes = new Set(stopAt.map((s) => parseTensorRef(s)?.node ?? s));
+  const keep = new Set<string>();
+  const stack: string[] = [];
+  for (const o of outputs) {
+    const r = parseTensorRef(o);
+    if (!r || !byName.has(r.node)) throw err.badGraph(o, `output tensor '${o}' is not in the graph`);
+    stack.push(r.node);
+  }
+  while (stack.length) {
+    const name = stack.pop() as string;
+    if (keep.has(name)) continue;
+    keep.add(name);
+    if (stopNodes.has(name)) continue;
+    const n = byName.get(name) as NodeDef;
+    for (const s of n.input) {
+      const r = parseTensorRef(s);
+      if (!r) continue;
+      if (!byName.has(r.node)) throw err.badGraph(name, `input '${s}' refers to a node that does not exist`, n.op);
+      if (!keep.has(r.node)) stack.push(r.node);
+    }
+  }
+  const node = gd.node
+    .filter((n) => keep.has(n.name))
+    .map((n) => (n.input.some((s) => s.startsWith('^')) ? { ...n, input: n.input.filter((s) => !s.startsWith('^')) } : n));
+  return { ...gd, node };
+}
