@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import { err } from '../errors/index.js';
-import { type AttrValue, type FunctionDef, type GraphDef, GraphDefCodec, type NodeDef } from '../proto/index.js';
+import { type AttrValue, type FunctionDef, type GraphDef, GraphDefCodec, type NodeDef, SavedModelCodec } from '../proto/index.js';
 import { detectModel } from './detect.js';
 
 /**
@@ -17,9 +17,30 @@ export function readGraphDef(file: string): GraphDef {
   }
   if (detected.kind === 'tflite') throw err.notAModel(file, 'is a TFLite model, not a GraphDef file');
   const bytes = readBytes(detected.path);
-  const graph = GraphDefCodec.decode(bytes, detected.path);
-  checkGraphDef(graph, detected.path, 'GraphDef');
+  let graph: GraphDef;
+  try {
+    graph = GraphDefCodec.decode(bytes, detected.path);
+    checkGraphDef(graph, detected.path, 'GraphDef');
+  } catch (e) {
+    if (looksLikeSavedModel(bytes)) {
+      throw err.notAModel(
+        file,
+        'holds a SavedModel proto, not a GraphDef; name it saved_model.pb inside a directory (with its variables/) and pass the directory',
+      );
+    }
+    throw e;
+  }
   return graph;
+}
+
+/** A renamed saved_model.pb is a common mistake; say so instead of "not a valid GraphDef". */
+function looksLikeSavedModel(bytes: Uint8Array): boolean {
+  try {
+    const sm = SavedModelCodec.decode(bytes, '');
+    return sm.meta_graphs.length > 0 && sm.meta_graphs.every((mg) => mg.meta_info_def !== null && (mg.graph_def?.node.length ?? 0) > 0);
+  } catch {
+    return false;
+  }
 }
 
 /** Reads a whole file; a failure to read (a directory, no permission) is the user's input error. */

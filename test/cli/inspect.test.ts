@@ -154,6 +154,12 @@ test('inspect: a .tflite is a clear "not supported yet" until its inspector land
   assertFailure(await run('inspect', TFLITE), 1, /hello_world_float\.tflite: inspecting TFLite models is not supported yet$/);
 });
 
+test('inspect --variables: a clear "not supported yet" until the TensorBundle reader is wired in', async (t) => {
+  if (!need(t, KWS, MULTI_ADD)) return;
+  assertFailure(await run('inspect', KWS, '--variables'), 1, /kws_ref_model: listing variables \(--variables\) is not supported yet$/);
+  assertFailure(await run('inspect', MULTI_ADD, '--variables'), 2, /--variables: applies to SavedModels only/);
+});
+
 test('inspect: usage errors exit 2', async (t) => {
   if (!need(t, KWS, MULTI_ADD)) return;
   assertFailure(await run('inspect'), 2, /Not enough non-option arguments/);

@@ -61,6 +61,10 @@ test('not a GraphDef: SavedModels, .tflite, other protos, garbage, truncation, t
   throwsCode(() => readGraphDef(sm), ErrorCode.NOT_A_MODEL, /is a SavedModel, not a GraphDef/);
   throwsCode(() => readGraphDef(path.join(sm, 'saved_model.pb')), ErrorCode.NOT_A_MODEL, /is a SavedModel/);
   throwsCode(() => readGraphDef(tflite), ErrorCode.NOT_A_MODEL, /is a TFLite model/);
+  // A saved_model.pb under another name.
+  const renamed = path.join(dir, 'model.pb');
+  fs.copyFileSync(path.join(sm, 'saved_model.pb'), renamed);
+  throwsCode(() => readGraphDef(renamed), ErrorCode.NOT_A_MODEL, /model\.pb: holds a SavedModel proto, not a GraphDef; name it saved_model\.pb/);
   // Other protos in SavedModel directories are refused, whether their bytes fail to parse as a
   // GraphDef or parse into an empty graph.
   for (const other of [meta, fixture('tfnet-keras/python_func_model/fingerprint.pb')]) {

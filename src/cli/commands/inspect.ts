@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { err } from '../../errors/index.js';
 import { toJsonText } from '../../inspect/common.js';
 import { graphDefText, inspectGraphDef } from '../../inspect/graphdef.js';
-import { inspectSavedModel, savedModelText } from '../../inspect/savedmodel.js';
+import { type VariablesHook, inspectSavedModel, savedModelText } from '../../inspect/savedmodel.js';
 import { type DetectedModel, type ModelKind, detectModel } from '../../readers/detect.js';
 import { readGraphDef } from '../../readers/graphdef.js';
 import { readSavedModel } from '../../readers/savedmodel.js';
@@ -24,11 +24,19 @@ export interface InspectArgs {
   /** --tag-sets: list the tag-sets only, as `saved_model_cli show --dir`. */
   tagSets: boolean;
   ops: boolean;
+  /** --variables: add the variables section (SavedModels). */
+  variables: boolean;
 }
 
+/**
+ * Supplies `--variables` (names, dtypes and shapes from variables/variables.index). Unset until the
+ * TensorBundle reader is wired in; until then `--variables` says it is not supported yet.
+ */
+export const VARIABLES_HOOK: VariablesHook | undefined = undefined;
+
 /** Options that belong to some kinds only; each inspector lists those it takes. */
-type KindOption = 'tag-set' | 'signature-def' | 'tag-sets';
-const KIND_OPTIONS: readonly KindOption[] = ['tag-set', 'signature-def', 'tag-sets'];
+type KindOption = 'tag-set' | 'signature-def' | 'tag-sets' | 'variables';
+const KIND_OPTIONS: readonly KindOption[] = ['tag-set', 'signature-def', 'tag-sets', 'variables'];
 
 export interface KindInspector {
   /** Kind-specific options this inspector accepts. */
@@ -39,15 +47,17 @@ export interface KindInspector {
 
 export const INSPECTORS: Record<ModelKind, KindInspector> = {
   savedmodel: {
-    options: ['tag-set', 'signature-def', 'tag-sets'],
+    options: ['tag-set', 'signature-def', 'tag-sets', 'variables'],
     run(_detected, args, io) {
       const model = readSavedModel(args.path);
+      if (args.variables && !VARIABLES_HOOK) throw err.notSupported(model.dir, 'listing variables (--variables)');
       // The note goes to stderr so stdout stays exactly saved_model_cli's text (or pure JSON).
       if (model.note !== undefined) io.stderr.write(`tfconv: note: ${model.note}\n`);
       const opts = {
         ...(args.tagSet !== undefined ? { tagSet: args.tagSet } : {}),
         ...(args.signatureDef !== undefined ? { signatureDef: args.signatureDef } : {}),
         ops: args.ops,
+        ...(args.variables && VARIABLES_HOOK ? { variables: VARIABLES_HOOK } : {}),
       };
       if (args.json) io.stdout.write(toJsonText(inspectSavedModel(model, opts)));
       else io.stdout.write(savedModelText(model, { ...opts, tagSets: args.tagSets, color: useColor(io.stdout) }));
@@ -83,6 +93,7 @@ export function runInspect(args: InspectArgs, io: CliIO): number {
     'tag-set': args.tagSet !== undefined,
     'signature-def': args.signatureDef !== undefined,
     'tag-sets': args.tagSets,
+    variables: args.variables,
   };
   for (const opt of KIND_OPTIONS) {
     if (given[opt] && !inspector.options.includes(opt)) {
@@ -124,6 +135,11 @@ export const inspectCommand: CliCommand = {
         type: 'boolean',
         default: false,
         describe: 'SavedModel: add the ops the serving signatures reach, and all ops of the MetaGraph (GraphDefs always list ops)',
+      })
+      .option('variables', {
+        type: 'boolean',
+        default: false,
+        describe: 'SavedModel: add the variables (name, dtype, shape)',
       }),
   handler: async (args, io) => {
     const a: InspectArgs = {
@@ -131,6 +147,7 @@ export const inspectCommand: CliCommand = {
       json: args.json === true,
       tagSets: args['tag-sets'] === true,
       ops: args.ops === true,
+      variables: args.variables === true,
     };
     const tagSet = singleString(args, 'tag-set');
     const signatureDef = singleString(args, 'signature-def');
