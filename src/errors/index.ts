@@ -45,6 +45,7 @@ export const ErrorCode = {
   PBTXT_UNSUPPORTED: 'PBTXT_UNSUPPORTED',
   UNKNOWN_TAG_SET: 'UNKNOWN_TAG_SET',
   UNKNOWN_SIGNATURE: 'UNKNOWN_SIGNATURE',
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
   // --- TensorBundle (variables) ---
   BAD_BUNDLE: 'BAD_BUNDLE',
   CRC_MISMATCH: 'CRC_MISMATCH',
@@ -123,6 +124,11 @@ export const err = {
       `${file}: no SignatureDef '${asked}'; available: ${available.map((t) => `'${t}'`).join(', ') || 'none'}`,
       { file },
     );
+  },
+
+  /** A valid file of a kind or feature tfconv cannot handle (yet). */
+  notSupported(file: string, what: string): TfconvError {
+    return new TfconvError(ErrorCode.NOT_SUPPORTED, `${file}: ${what} is not supported yet`, { file });
   },
 
   // --- TensorBundle (variables) ---

@@ -86,6 +86,13 @@ export const TrackableObjectGraphCodec = codec<T.TrackableObjectGraph>(
   'TrackableObjectGraph',
 );
 export const VariableDefCodec = codec<T.VariableDef>('tensorflow.VariableDef', 'VariableDef');
+/** TF1 SavedModels keep their AssetFileDefs as google.protobuf.Any in the 'saved_model_assets' collection. */
+export const AssetFileDefCodec = codec<T.AssetFileDef>('tensorflow.AssetFileDef', 'AssetFileDef');
+
+/** The DataType enum name of `n` in our types.proto ("DT_FLOAT", "DT_FLOAT_REF"), or undefined. */
+export function dataTypeEnumName(n: number): string | undefined {
+  return loadRoot().lookupEnum('tensorflow.DataType').valuesById[n];
+}
 
 /** Fill the defaults of a partially written message (what decode would give for it). */
 export function withDefaults<M>(c: Codec<M>, partial: Partial<M>): M {

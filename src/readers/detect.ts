@@ -46,7 +46,8 @@ function detectDirectory(dir: string): DetectedModel {
   // TF Serving base directory: numeric version folders; serve the highest, as TF Serving does.
   const versions = fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && /^\d+$/.test(e.name) && fs.existsSync(path.join(dir, e.name, 'saved_model.pb')))
+    // Version folders are often symlinks (deployments swap them atomically); follow them.
+    .filter((e) => /^\d+$/.test(e.name) && isDirectory(path.join(dir, e.name)) && fs.existsSync(path.join(dir, e.name, 'saved_model.pb')))
     .map((e) => e.name)
     .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
   const latest = versions[versions.length - 1];
@@ -58,6 +59,14 @@ function detectDirectory(dir: string): DetectedModel {
     };
   }
   throw err.notAModel(dir, 'directory has no saved_model.pb (nor numeric version folders holding one)');
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function hasTfliteIdentifier(file: string): boolean {
