@@ -53,7 +53,10 @@ export function readTable(file: string, what = 'TensorBundle index'): TableConte
     const hc = new Cursor(footer, 0, 40, fail, footerAt);
     const metaindex = readHandle(hc, footerAt, fail);
     const index = readHandle(hc, footerAt, fail);
-    void metaindex; // TensorFlow writes an empty metaindex block; nothing in it is used.
+    // TensorFlow writes an empty metaindex block and never reads it; it is still verified, as a
+    // damaged one means a damaged file.
+    const meta = readBlock(f, metaindex, 'metaindex block', footerAt);
+    parseBlock(meta.data, meta.fail, meta.base);
 
     const indexBlock = readBlock(f, index, 'index block', footerAt);
     const out: BlockEntry[] = [];
