@@ -18,14 +18,14 @@
 // Where both name a key for a variable they must agree. A TF1 graph without a saver falls back to
 // the variable's name as its key.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { type DType, dtypeFromTf } from '../core/dtype.js';
 import type { TensorValue } from '../core/tensor.js';
 import { err } from '../errors/index.js';
 import { TrackableObjectGraphCodec } from '../proto/index.js';
 import type { FunctionDef, MetaGraphDef, NodeDef, SavedObjectGraph, TrackableObjectGraph } from '../proto/index.js';
 import { TensorBundle, indexFilename, savedModelVariablesPrefix } from './tensor-bundle/index.js';
-import fs from 'node:fs';
-import path from 'node:path';
 
 /** The checkpoint key of the serialized TrackableObjectGraph (TF2 checkpoints). */
 export const OBJECT_GRAPH_KEY = '_CHECKPOINTABLE_OBJECT_GRAPH';
@@ -91,6 +91,7 @@ export function mapVariables(dir: string, metaGraph: MetaGraphDef, bundle?: Tens
   const indexFile = indexFilename(prefix);
   const pbFile = path.join(dir, 'saved_model.pb');
   if (!bundle && fs.existsSync(indexFile)) bundle = TensorBundle.open(prefix);
+  if (!bundle) rejectV1Checkpoint(prefix);
 
   const graph = new GraphView(metaGraph);
   const fromRestore = keysFromRestoreOp(graph, metaGraph, indexFile);
@@ -172,6 +173,7 @@ export function mapVariables(dir: string, metaGraph: MetaGraphDef, bundle?: Tens
 export function loadVariables(dir: string, metaGraph: MetaGraphDef, options: { nodes?: readonly string[] } = {}): LoadedVariables {
   const prefix = savedModelVariablesPrefix(dir);
   const bundle = fs.existsSync(indexFilename(prefix)) ? TensorBundle.open(prefix) : undefined;
+  if (!bundle) rejectV1Checkpoint(prefix);
   const mapping = mapVariables(dir, metaGraph, bundle);
   const nodes = options.nodes ?? mapping.bindings.map((b) => b.node);
   const absent = nodes.filter((n) => !mapping.byNode.has(n));
@@ -456,6 +458,30 @@ function objectKeys(sog: SavedObjectGraph, tog: TrackableObjectGraph | undefined
     }
   }
   return out;
+}
+
+/**
+ * SavedModels from before TensorFlow 1.0 hold a V1 checkpoint (a single `variables` file, or
+ * `variables-NNNNN-of-NNNNN`), a different format from the TensorBundle: say so rather than
+ * reporting every variable missing.
+ */
+function rejectV1Checkpoint(prefix: string): void {
+  const dir = path.dirname(prefix);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const base = path.basename(prefix);
+  const v1 = names.find((n) => n === base || new RegExp(`^${base}-\\d{5}-of-\\d{5}$`).test(n));
+  if (v1 !== undefined) {
+    throw err.bundleUnsupported(
+      path.join(dir, v1),
+      'checkpoint',
+      'TensorFlow V1 checkpoints (SavedModels written before TensorFlow 1.0) are not supported; re-save the model with a newer TensorFlow',
+    );
+  }
 }
 
 /** The checkpoint's dtype and shape must be what the variable node declares. */

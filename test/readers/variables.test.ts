@@ -209,3 +209,13 @@ test('every SavedModel under the shared fixtures: variables map, agree both ways
   assert.ok(bound >= 330, `${bound} variables bound`);
   assert.ok(viaObjects >= 100, `${viaObjects} cross-checked through the object graph`);
 });
+
+test('a pre-1.0 V1 checkpoint (variables/variables file) is reported as unsupported, not as missing variables', (t) => {
+  if (!need(t, HALF_PLUS_TWO_TF1)) return;
+  const m = copyModel(HALF_PLUS_TWO_TF1, path.join(scratch(t), 'm'));
+  for (const f of fs.readdirSync(path.join(m, 'variables'))) fs.rmSync(path.join(m, 'variables', f));
+  fs.writeFileSync(path.join(m, 'variables', 'variables-00000-of-00001'), 'V1 checkpoint bytes');
+  const e = codeOf(() => loadVariables(m, metaGraph(m)));
+  assert.equal(e.code, ErrorCode.BUNDLE_UNSUPPORTED);
+  assert.match(e.message, /variables-00000-of-00001: checkpoint: TensorFlow V1 checkpoints/);
+});
