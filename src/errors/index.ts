@@ -51,6 +51,8 @@ export const ErrorCode = {
   CRC_MISMATCH: 'CRC_MISMATCH',
   SHARD_TOO_SHORT: 'SHARD_TOO_SHORT',
   MISSING_VARIABLE: 'MISSING_VARIABLE',
+  BUNDLE_UNSUPPORTED: 'BUNDLE_UNSUPPORTED',
+  VARIABLE_MISMATCH: 'VARIABLE_MISMATCH',
   // --- TFLite FlatBuffer ---
   BAD_TFLITE: 'BAD_TFLITE',
   MODEL_TOO_LARGE: 'MODEL_TOO_LARGE',
@@ -155,6 +157,23 @@ export const err = {
       file,
       node: variable,
     });
+  },
+  /** Several variables at once, so the user sees the whole list (the first few are named). */
+  missingVariables(file: string, variables: readonly string[], why: string): TfconvError {
+    const shown = variables.slice(0, 5).map((v) => `'${v}'`).join(', ');
+    const more = variables.length > 5 ? ` and ${variables.length - 5} more` : '';
+    return new TfconvError(
+      ErrorCode.MISSING_VARIABLE,
+      `${file}: ${variables.length} variable${variables.length === 1 ? '' : 's'} ${why}: ${shown}${more}`,
+      { file, node: variables[0] },
+    );
+  },
+  /** The graph and the checkpoint disagree about a variable (dtype, shape, or which key it takes). */
+  variableMismatch(file: string, variable: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.VARIABLE_MISMATCH, `${file}: variable '${variable}': ${why}`, { file, node: variable });
+  },
+  bundleUnsupported(file: string, what: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BUNDLE_UNSUPPORTED, `${file}: ${what}: ${why}`, { file });
   },
 
   // --- TFLite FlatBuffer ---
