@@ -159,16 +159,24 @@ export interface OpsReport {
   library: Record<string, number>;
 }
 
-/** One variable, as the variables hook reports it (the TensorBundle reader provides these). */
+/** One variable of the graph, with its checkpoint key and size in the TensorBundle. */
 export interface VariableReport {
   name: string;
+  checkpointKey: string;
   dtype: DType | null;
   tfDtype: string;
   shape: number[] | null;
+  bytes: number;
 }
 
-/** Supplies the variables section; absent until the TensorBundle reader is wired in. */
-export type VariablesHook = (model: LoadedSavedModel, mg: LoadedMetaGraph) => VariableReport[];
+/** The variables section: every variable the graph restores, and totals. */
+export interface VariablesReport {
+  variables: VariableReport[];
+  totals: { count: number; bytes: number; elements: number };
+}
+
+/** Supplies the variables section (src/readers/variables.ts through the CLI). */
+export type VariablesHook = (model: LoadedSavedModel, mg: LoadedMetaGraph) => VariablesReport;
 
 export interface MetaGraphReport {
   /** Position in saved_model.pb. */
@@ -189,7 +197,7 @@ export interface MetaGraphReport {
   /** Present with --ops. */
   ops?: OpsReport;
   /** Present when a variables hook is given. */
-  variables?: VariableReport[];
+  variables?: VariablesReport;
 }
 
 export interface SavedModelReport {
@@ -384,11 +392,13 @@ function opsText(mg: MetaGraphReport, ops: OpsReport, color: boolean): string {
   return out;
 }
 
-function variablesText(mg: MetaGraphReport, vars: VariableReport[], color: boolean): string {
+function variablesText(mg: MetaGraphReport, report: VariablesReport, color: boolean): string {
+  const vars = report.variables;
   let out = `\nVariables of tag-set '${mg.tagSet}': ${vars.length}\n`;
   if (vars.length > 0) {
-    const t = makeTable(['Name', 'Dtype', 'Shape'], color);
-    for (const v of vars) t.push([v.name, v.tfDtype, formatDims(v.shape)]);
+    const t = makeTable(['Name', 'Dtype', 'Shape', 'Bytes'], color, ['left', 'left', 'left', 'right']);
+    for (const v of vars) t.push([v.name, v.tfDtype, formatDims(v.shape), v.bytes]);
+    t.push(['Total', '', `${report.totals.elements} elements`, report.totals.bytes]);
     out += `${t.toString()}\n`;
   }
   return out;

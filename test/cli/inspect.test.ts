@@ -154,9 +154,21 @@ test('inspect: a .tflite is a clear "not supported yet" until its inspector land
   assertFailure(await run('inspect', TFLITE), 1, /hello_world_float\.tflite: inspecting TFLite models is not supported yet$/);
 });
 
-test('inspect --variables: a clear "not supported yet" until the TensorBundle reader is wired in', async (t) => {
-  if (!need(t, KWS, MULTI_ADD)) return;
-  assertFailure(await run('inspect', KWS, '--variables'), 1, /kws_ref_model: listing variables \(--variables\) is not supported yet$/);
+test('inspect --variables: every variable of kws_ref_model with checkpoint key, bytes and totals', async (t) => {
+  if (!need(t, KWS)) return;
+  const r = await run('inspect', KWS, '--variables', '--json');
+  assert.equal(r.code, 0);
+  const mg = JSON.parse(r.out).metaGraphs[0];
+  assert.deepEqual(mg.variables.totals, { count: 141, bytes: 289720, elements: 72429 });
+  const dense = mg.variables.variables.find((v: { name: string }) => v.name === 'dense/kernel');
+  assert.deepEqual(dense, {
+    name: 'dense/kernel',
+    checkpointKey: 'layer_with_weights-18/kernel/.ATTRIBUTES/VARIABLE_VALUE',
+    dtype: 'float32',
+    tfDtype: 'DT_FLOAT',
+    shape: [64, 12],
+    bytes: 3072,
+  });
   assertFailure(await run('inspect', MULTI_ADD, '--variables'), 2, /--variables: applies to SavedModels only/);
 });
 

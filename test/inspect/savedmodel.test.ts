@@ -418,15 +418,18 @@ test('text --ops appends plain tables (no ANSI codes) after the saved_model_cli 
   assert.match(savedModelText(model, { ops: true, color: true }), /\x1b\[/);
 });
 
-test('variables hook: an optional section, absent unless a provider is given', (t) => {
+test('variables section: absent unless asked; text lists each variable with bytes and a total', (t) => {
   if (!need(t, KWS)) return;
   const model = readSavedModel(KWS);
   assert.equal(inspectSavedModel(model).metaGraphs[0]?.variables, undefined);
-  const r = inspectSavedModel(model, {
-    variables: (_m, mg) => [{ name: `from ${mg.tagSet}`, dtype: 'float32', tfDtype: 'DT_FLOAT', shape: [2, 3] }],
-  });
-  assert.deepEqual(r.metaGraphs[0]?.variables, [{ name: 'from serve', dtype: 'float32', tfDtype: 'DT_FLOAT', shape: [2, 3] }]);
-  const text = savedModelText(model, { variables: () => [{ name: 'v', dtype: null, tfDtype: 'DT_RESOURCE', shape: null }] });
+  const report = {
+    variables: [{ name: 'v', checkpointKey: 'v/.ATTRIBUTES/VARIABLE_VALUE', dtype: 'float32' as const, tfDtype: 'DT_FLOAT', shape: [2, 3], bytes: 24 }],
+    totals: { count: 1, bytes: 24, elements: 6 },
+  };
+  const r = inspectSavedModel(model, { variables: () => report });
+  assert.deepEqual(r.metaGraphs[0]?.variables, report);
+  const text = savedModelText(model, { variables: () => report });
   assert.match(text, /\nVariables of tag-set 'serve': 1\n/);
-  assert.match(text, /│ v +│ DT_RESOURCE │ unknown_rank │/);
+  assert.match(text, /│ v +│ DT_FLOAT │ \(2, 3\) +│ +24 │/);
+  assert.match(text, /│ Total +│ +│ 6 elements +│ +24 │/);
 });

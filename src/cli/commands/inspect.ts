@@ -4,6 +4,7 @@
 // using them on another kind is a usage error.
 
 import type { Argv } from 'yargs';
+import { tfDataType, tfDataTypeName } from '../../core/dtype.js';
 import { err } from '../../errors/index.js';
 import { toJsonText } from '../../inspect/common.js';
 import { graphDefText, inspectGraphDef } from '../../inspect/graphdef.js';
@@ -11,6 +12,7 @@ import { type VariablesHook, inspectSavedModel, savedModelText } from '../../ins
 import { type DetectedModel, type ModelKind, detectModel } from '../../readers/detect.js';
 import { readGraphDef } from '../../readers/graphdef.js';
 import { readSavedModel } from '../../readers/savedmodel.js';
+import { listVariables } from '../../readers/variables.js';
 import { type CliIO, useColor } from '../io.js';
 import type { CliCommand } from './registry.js';
 
@@ -28,11 +30,21 @@ export interface InspectArgs {
   variables: boolean;
 }
 
-/**
- * Supplies `--variables` (names, dtypes and shapes from variables/variables.index). Unset until the
- * TensorBundle reader is wired in; until then `--variables` says it is not supported yet.
- */
-export const VARIABLES_HOOK: VariablesHook | undefined = undefined;
+/** Supplies `--variables`: the graph's variables as the TensorBundle maps them, with sizes. */
+export const VARIABLES_HOOK: VariablesHook = (model, mg) => {
+  const listing = listVariables(model.dir, mg.def);
+  return {
+    variables: listing.variables.map((v) => ({
+      name: v.name,
+      checkpointKey: v.checkpointKey,
+      dtype: v.dtype,
+      tfDtype: tfDataTypeName(tfDataType(v.dtype)),
+      shape: v.shape,
+      bytes: v.bytes,
+    })),
+    totals: listing.totals,
+  };
+};
 
 /** Options that belong to some kinds only; each inspector lists those it takes. */
 type KindOption = 'tag-set' | 'signature-def' | 'tag-sets' | 'variables';
@@ -50,14 +62,13 @@ export const INSPECTORS: Record<ModelKind, KindInspector> = {
     options: ['tag-set', 'signature-def', 'tag-sets', 'variables'],
     run(_detected, args, io) {
       const model = readSavedModel(args.path);
-      if (args.variables && !VARIABLES_HOOK) throw err.notSupported(model.dir, 'listing variables (--variables)');
       // The note goes to stderr so stdout stays exactly saved_model_cli's text (or pure JSON).
       if (model.note !== undefined) io.stderr.write(`tfconv: note: ${model.note}\n`);
       const opts = {
         ...(args.tagSet !== undefined ? { tagSet: args.tagSet } : {}),
         ...(args.signatureDef !== undefined ? { signatureDef: args.signatureDef } : {}),
         ops: args.ops,
-        ...(args.variables && VARIABLES_HOOK ? { variables: VARIABLES_HOOK } : {}),
+        ...(args.variables ? { variables: VARIABLES_HOOK } : {}),
       };
       if (args.json) io.stdout.write(toJsonText(inspectSavedModel(model, opts)));
       else io.stdout.write(savedModelText(model, { ...opts, tagSets: args.tagSets, color: useColor(io.stdout) }));
