@@ -94,7 +94,7 @@ export class FbReader {
   }
 
   /** Absolute position of a present field of `size` bytes, or 0 when the field is absent. */
-  private field(t: FbTable, slot: number, size: number, label: string): number {
+  fieldPos(t: FbTable, slot: number, size: number, label: string): number {
     const vo = 4 + 2 * slot;
     if (vo + 2 > t.vsize) return 0;
     const off = this.dv.getUint16(t.vt + vo, true);
@@ -117,55 +117,55 @@ export class FbReader {
   // --- scalars ---
 
   bool(t: FbTable, slot: number, dflt: boolean, label: string): boolean {
-    const p = this.field(t, slot, 1, label);
+    const p = this.fieldPos(t, slot, 1, label);
     return p ? this.bytes[p] !== 0 : dflt;
   }
   i8(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 1, label);
+    const p = this.fieldPos(t, slot, 1, label);
     return p ? this.dv.getInt8(p) : dflt;
   }
   u8(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 1, label);
+    const p = this.fieldPos(t, slot, 1, label);
     return p ? this.bytes[p] : dflt;
   }
   i16(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 2, label);
+    const p = this.fieldPos(t, slot, 2, label);
     return p ? this.dv.getInt16(p, true) : dflt;
   }
   u16(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 2, label);
+    const p = this.fieldPos(t, slot, 2, label);
     return p ? this.dv.getUint16(p, true) : dflt;
   }
   i32(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     return p ? this.dv.getInt32(p, true) : dflt;
   }
   u32(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     return p ? this.dv.getUint32(p, true) : dflt;
   }
   f32(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     return p ? this.dv.getFloat32(p, true) : dflt;
   }
   f64(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 8, label);
+    const p = this.fieldPos(t, slot, 8, label);
     return p ? this.dv.getFloat64(p, true) : dflt;
   }
   i64(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 8, label);
+    const p = this.fieldPos(t, slot, 8, label);
     return p ? this.safe(this.dv.getBigInt64(p, true), label, p) : dflt;
   }
   u64(t: FbTable, slot: number, dflt: number, label: string): number {
-    const p = this.field(t, slot, 8, label);
+    const p = this.fieldPos(t, slot, 8, label);
     return p ? this.safe(this.dv.getBigUint64(p, true), label, p) : dflt;
   }
   i64big(t: FbTable, slot: number, dflt: bigint, label: string): bigint {
-    const p = this.field(t, slot, 8, label);
+    const p = this.fieldPos(t, slot, 8, label);
     return p ? this.dv.getBigInt64(p, true) : dflt;
   }
   u64big(t: FbTable, slot: number, dflt: bigint, label: string): bigint {
-    const p = this.field(t, slot, 8, label);
+    const p = this.fieldPos(t, slot, 8, label);
     return p ? this.dv.getBigUint64(p, true) : dflt;
   }
 
@@ -189,7 +189,7 @@ export class FbReader {
 
   /** Start and length of the vector referenced by field `slot`, or undefined when absent. */
   private vector(t: FbTable, slot: number, elemSize: number, label: string): { start: number; n: number; at: number } | undefined {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     if (!p) return undefined;
     const v = this.follow(p, label);
     if (v % 4 !== 0) this.fail(`${label}: vector at ${v} is not 4-byte aligned`, v);
@@ -203,7 +203,7 @@ export class FbReader {
   }
 
   str(t: FbTable, slot: number, label: string): string | undefined {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     if (!p) return undefined;
     return this.stringAt(this.follow(p, label), label);
   }
@@ -220,7 +220,7 @@ export class FbReader {
 
   /** A present sub-table's verified position, or undefined. */
   tableField(t: FbTable, slot: number, label: string): FbTable | undefined {
-    const p = this.field(t, slot, 4, label);
+    const p = this.fieldPos(t, slot, 4, label);
     if (!p) return undefined;
     return this.table(this.follow(p, label), t.depth + 1, label);
   }
