@@ -461,7 +461,7 @@ function emit(schema, idx) {
           w(`  o.${f.ts} = r.${scalarReadMethod(f)}(t, ${f.slot}, ${defaultLiteral(f)}, ${label});`);
           break;
         case 'string':
-          w(`  o.${f.ts} = r.str(t, ${f.slot}, ${label});`);
+          w(`  { const s = r.str(t, ${f.slot}, ${label}); if (s !== undefined) o.${f.ts} = s; }`);
           break;
         case 'table':
           w(`  { const p = r.tableField(t, ${f.slot}, ${label}); if (p) o.${f.ts} = read${k.table}(r, p); }`);

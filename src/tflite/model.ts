@@ -11,6 +11,7 @@ import {
   TensorType,
   newBuffer,
   newMetadata,
+  newModel,
 } from './schema.generated.js';
 
 /**
@@ -33,6 +34,11 @@ export const MIN_RUNTIME_VERSION = 'min_runtime_version';
 
 /** TFLite stores the min_runtime_version string zero-padded to this many bytes. */
 export const MIN_RUNTIME_VERSION_BYTES = 16;
+
+/** A new empty model as TFLite expects one: schema version 3 and the empty sentinel buffer 0. */
+export function newTfliteModel(init: Partial<TfliteModel> = {}): TfliteModel {
+  return newModel({ version: TFLITE_SCHEMA_VERSION, buffers: [newBuffer()], ...init });
+}
 
 /** The real builtin operator of an operator code (readers take the max of both fields). */
 export function builtinCodeOf(oc: OperatorCode): number {

@@ -35,6 +35,8 @@ export interface WriteTfliteOptions {
 export const TFLITE_MAX_BYTES = 2 ** 31 - 1;
 
 export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}): Uint8Array {
+  // The schema's default (0) is never what anyone means: TFLite refuses such a file.
+  if (model.version === 0) throw err.unwritableTflite('Model.version is 0; TFLite requires schema version 3 (newTfliteModel() sets it)');
   const m = prepare(model, options);
   const estimate = estimateSize(m);
   if (estimate > TFLITE_MAX_BYTES) throw err.modelTooLarge(estimate);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { FbReader } from '../../src/tflite/flatbuffer.js';
-import { type TfliteModel, builtinCodeOf, minRuntimeVersion } from '../../src/tflite/model.js';
+import { type TfliteModel, builtinCodeOf, minRuntimeVersion, newTfliteModel } from '../../src/tflite/model.js';
 import { filledOptionsOf } from '../../src/tflite/op-options.js';
 import { readTflite } from '../../src/tflite/read.js';
 import {
@@ -86,6 +86,12 @@ test('buffer data start on 16-byte boundaries and buffer 0 is the empty sentinel
   assert.ok(checked > 100, `${checked} buffers with data`);
   assert.equal(bytes.length % 16, 0);
   assert.equal(Buffer.from(bytes.subarray(4, 8)).toString('latin1'), 'TFL3');
+});
+
+test('newTfliteModel: version 3 and the sentinel buffer; the minimal model verifies', () => {
+  const m = newTfliteModel();
+  assert.equal(m.version, 3);
+  assert.deepEqual(readTflite(writeTflite(m), 'm'), m);
 });
 
 test('a first buffer with data is moved behind a new empty sentinel and every index follows', () => {
@@ -241,6 +247,7 @@ test('values that do not fit their field and unknown union types are refused wit
       () => writeTflite(m),
       (e: unknown) => e instanceof TfconvError && e.code === ErrorCode.UNWRITABLE_TFLITE && re.test(e.message),
     );
+  bad(newModel(), /Model.version is 0; TFLite requires schema version 3/);
   bad(newModel({ version: 3, operatorCodes: [newOperatorCode({ builtinCode: BuiltinOperator.ADD, version: 2 ** 31 })] }), /OperatorCode.version: 2147483648 does not fit in i32/);
   bad(
     newModel({ version: 3, subgraphs: [newSubGraph({ tensors: [newTensor({ shape: [1.5] })] })] }),
