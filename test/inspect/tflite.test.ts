@@ -3,15 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ErrorCode, TfconvError } from '../../src/errors/index.js';
-import { type TfliteInspectJson, type TfliteInspectTensor, inspectTflite } from '../../src/inspect/tflite.js';
+import { type TfliteInspectJson, inspectTflite } from '../../src/inspect/tflite.js';
 import { fixture, need } from '../helpers/shared.js';
 
 const plain = { color: false };
 const near = (a: number, b: number, rel = 1e-5): boolean => Math.abs(a - b) <= rel * Math.abs(b);
-
-function tensorsOf(j: TfliteInspectJson, sg = 0): TfliteInspectTensor[] {
-  return j.subgraphs[sg].tensors;
-}
 
 test('inspect kws int8: operators, I/O quantization, per-channel weights', (t) => {
   const f = fixture('mlcommons-tiny-kws/kws_ref_model_int8_matching.tflite');
