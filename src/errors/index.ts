@@ -56,6 +56,7 @@ export const ErrorCode = {
   // --- TFLite FlatBuffer ---
   BAD_TFLITE: 'BAD_TFLITE',
   MODEL_TOO_LARGE: 'MODEL_TOO_LARGE',
+  UNWRITABLE_TFLITE: 'UNWRITABLE_TFLITE',
   // --- graph preparation and conversion ---
   BAD_GRAPH: 'BAD_GRAPH',
   UNSUPPORTED_OPS: 'UNSUPPORTED_OPS',
@@ -186,6 +187,10 @@ export const err = {
       ErrorCode.MODEL_TOO_LARGE,
       `the model needs ${bytes} bytes but a TFLite FlatBuffer is limited to 2 GiB (2147483648 bytes)`,
     );
+  },
+  /** A TfliteModel that cannot be serialized as it is (a value out of range, an unknown union). */
+  unwritableTflite(why: string): TfconvError {
+    return new TfconvError(ErrorCode.UNWRITABLE_TFLITE, `cannot write the TFLite model: ${why}`);
   },
 
   // --- graph preparation and conversion ---
