@@ -1,5 +1,5 @@
 // `tfconv inspect` for .tflite files: what the model holds, as JSON (schema in
-// docs/inspect-json-tflite.md) and as text tables.
+// docs/inspect-json.md) and as text tables.
 
 import Table from 'cli-table3';
 import {

@@ -149,9 +149,15 @@ test('inspect: bad input exits 1 with one line', async (t) => {
   );
 });
 
-test('inspect: a .tflite is a clear "not supported yet" until its inspector lands', async (t) => {
+test('inspect: a .tflite lists its operators, and --json gives the same model', async (t) => {
   if (!need(t, TFLITE)) return;
-  assertFailure(await run('inspect', TFLITE), 1, /hello_world_float\.tflite: inspecting TFLite models is not supported yet$/);
+  const text = await run('inspect', TFLITE);
+  assert.equal(text.code, 0);
+  assert.match(text.out, /FULLY_CONNECTED/);
+  const json = await run('inspect', TFLITE, '--json');
+  assert.equal(json.code, 0);
+  const j = JSON.parse(json.out);
+  assert.equal(j.subgraphs[0].operators.length, 3);
 });
 
 test('inspect --variables: every variable of kws_ref_model with checkpoint key, bytes and totals', async (t) => {

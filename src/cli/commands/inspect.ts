@@ -8,6 +8,7 @@ import { tfDataType, tfDataTypeName } from '../../core/dtype.js';
 import { err } from '../../errors/index.js';
 import { toJsonText } from '../../inspect/common.js';
 import { graphDefText, inspectGraphDef } from '../../inspect/graphdef.js';
+import { inspectTflite } from '../../inspect/tflite.js';
 import { type VariablesHook, inspectSavedModel, savedModelText } from '../../inspect/savedmodel.js';
 import { type DetectedModel, type ModelKind, detectModel } from '../../readers/detect.js';
 import { readGraphDef } from '../../readers/graphdef.js';
@@ -85,8 +86,10 @@ export const INSPECTORS: Record<ModelKind, KindInspector> = {
   },
   tflite: {
     options: [],
-    run(detected) {
-      throw err.notSupported(detected.path, 'inspecting TFLite models');
+    run(detected, args, io) {
+      const r = inspectTflite(detected.path, { color: useColor(io.stdout) });
+      io.stdout.write(args.json ? toJsonText(r.json) : r.text);
+      return 0;
     },
   },
 };
