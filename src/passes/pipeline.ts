@@ -3,6 +3,7 @@
 // names here, the file names and --skip-pass values are the same.
 
 import { annotateShapesPass } from './annotate-shapes.js';
+import { chooseOpVersions } from './choose-op-versions.js';
 import { collapseReshapes } from './collapse-reshapes.js';
 import { decomposeBatchNorm } from './decompose-batch-norm.js';
 import { foldConstants } from './fold-constants.js';
@@ -34,6 +35,8 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   foldPadIntoConv,
   fuseActivation,
   collapseReshapes,
+  // Versions depend on the final options and dtypes, so they are chosen last.
+  chooseOpVersions,
 ];
 
 /** Every pass, by name, for --skip-pass and --list-passes. */
