@@ -387,3 +387,10 @@ test('DynamicStitch (the TF documentation example) and InvertPermutation', () =>
   assert.deepEqual(nums(m), [1, 2, 11, 12, 21, 22, 31, 32, 41, 42, 51, 52, 61, 62]);
   assert.deepEqual(nums(run('InvertPermutation', [i32([5], [3, 4, 0, 2, 1])])[0]), [2, 4, 3, 0, 1]);
 });
+
+test('Unique: first-occurrence order and indices', () => {
+  const [y, idx] = run('Unique', [tv('int64', [6], [4, 1, 4, 2, 1, 4])], { out_idx: a.type('int32') });
+  assert.deepEqual(nums(y), [4, 1, 2]);
+  assert.deepEqual(nums(idx), [0, 1, 0, 2, 1, 0]);
+  assert.deepEqual(shapes('Unique', [{ dtype: 'float32', shape: [7] }]), [[-1], [7]]);
+});

@@ -2,6 +2,7 @@
 
 import { controlOps } from './control.js';
 import { elementwiseOps } from './elementwise.js';
+import { functionalOps } from './functional.js';
 import { mathOps } from './math.js';
 import { nnOps } from './nn.js';
 import { quantOps } from './quant.js';
@@ -17,6 +18,7 @@ export const tfOps: OpTable = {
   ...nnOps,
   ...reduceOps,
   ...controlOps,
+  ...functionalOps,
   ...quantOps,
   ...stateOps,
 };

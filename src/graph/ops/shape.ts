@@ -1261,7 +1261,47 @@ const invertPermutation: TfOpSemantics = {
   },
 };
 
+/** First-occurrence order of distinct elements, and each element's index into them. */
+function uniqueOf(x: TensorValue): { first: number[]; idx: number[] } {
+  const key = (i: number): unknown => {
+    const d = x.data as ArrayLike<unknown>;
+    return Array.isArray(x.data) ? Buffer.from(x.data[i]).toString('latin1') : d[i];
+  };
+  const seen = new Map<unknown, number>();
+  const first: number[] = [];
+  const idx: number[] = [];
+  const count = numElements(x.shape);
+  for (let i = 0; i < count; i++) {
+    const k = key(i);
+    let at = seen.get(k);
+    if (at === undefined) {
+      at = first.length;
+      seen.set(k, at);
+      first.push(i);
+    }
+    idx.push(at);
+  }
+  return { first, idx };
+}
+
+const unique: TfOpSemantics = {
+  numOutputs: () => 2,
+  infer: (n, [x]) => {
+    if (x.shape && x.shape.length !== 1) throw fail(n, `x must be a vector, got ${fmt(x.shape)}`);
+    const idxType = typeAttrOr(n, 'out_idx', 'int32');
+    return [
+      { dtype: x.dtype, shape: [x.value ? uniqueOf(x.value).first.length : -1] },
+      { dtype: idxType, shape: sameShape(x.shape) },
+    ];
+  },
+  evaluate: (n, [x]) => {
+    const { first, idx } = uniqueOf(x);
+    return [takeElements(x, [first.length], first), makeValue(typeAttrOr(n, 'out_idx', 'int32'), [idx.length], idx)];
+  },
+};
+
 export const shapeOps: OpTable = {
+  Unique: unique,
   Shape: shapeOp,
   ShapeN: shapeN,
   Size: size,

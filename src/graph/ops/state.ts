@@ -75,5 +75,14 @@ export const stateOps: OpTable = {
   AssignSub: likeInput(0),
   ApplyGradientDescent: likeInput(0),
   AssignVariableOp: noOutputs,
+  AssignAddVariableOp: noOutputs,
+  AssignSubVariableOp: noOutputs,
   ResourceApplyGradientDescent: noOutputs,
+  DisableCopyOnRead: noOutputs,
+  VarIsInitializedOp: { infer: () => [{ dtype: 'bool', shape: [] }], stateful: true },
+  // Reads rows of a resource variable; readers freeze it into GatherV2 on the variable's value.
+  ResourceGather: {
+    infer: (n) => [{ dtype: typeAttr(n, 'dtype'), shape: null }],
+    stateful: true,
+  },
 };
