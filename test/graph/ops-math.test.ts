@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { tfOps } from '../../src/graph/ops/index.js';
 import { GraphBuilder, a, assertShapeError, f32, i32, infer, nums, run } from './ops-harness.js';
 
@@ -42,4 +43,13 @@ test('Variables: declared shape and dtype; Assign and ApplyGradientDescent retur
   assert.deepEqual([v.dtype, v.shape], ['float32', [3, 4]]);
   const [g] = infer('ApplyGradientDescent', [{ dtype: 'float32', shape: [3, 4] }, f32([], [0.1]), { dtype: 'float32', shape: [3, 4] }]);
   assert.deepEqual(g.shape, [3, 4]);
+});
+
+test('Broadcasting errors through the driver are SHAPE_ERRORs naming the node', () => {
+  const b = new GraphBuilder();
+  b.add('AddV2', [b.input('x', 'float32', [-1, 3]), b.input('y', 'float32', [4])]);
+  assert.throws(
+    () => b.infer(),
+    (e: unknown) => e instanceof TfconvError && e.code === ErrorCode.SHAPE_ERROR && /^node 'addv2_0' \(AddV2\): cannot broadcast shapes \[1,3\] and \[4\]$/.test(e.message),
+  );
 });

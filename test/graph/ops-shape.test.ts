@@ -318,6 +318,14 @@ test('Cast: truncation, x86 out-of-range results, exact int64, bfloat16 Truncate
   const h = f32([1], [1.005859375]);
   assert.deepEqual(nums(run('Cast', [h], { DstT: a.type('bfloat16') })[0]), [0x3f81]);
   assert.deepEqual(nums(run('Cast', [h], { DstT: a.type('bfloat16'), Truncate: a.b(true) })[0]), [0x3f80]);
+  // Truncate clears the mantissa bits the target lacks before rounding: float32 -> float16
+  // keeps 11 bits, so 1 + 2^-11 + 2^-12 (which rounds up to 1 + 2^-10) becomes 1.
+  const hx = f32([1], [1 + 2 ** -11 + 2 ** -12]);
+  assert.deepEqual(nums(run('Cast', [hx], { DstT: a.type('float16') })[0]), [0x3c01]);
+  assert.deepEqual(nums(run('Cast', [hx], { DstT: a.type('float16'), Truncate: a.b(true) })[0]), [0x3c00]);
+  const dx = tv('float64', [1], [1 + 2 ** -24 + 2 ** -30]);
+  assert.deepEqual(nums(run('Cast', [dx], { DstT: a.type('float32') })[0]), [1 + 2 ** -23]);
+  assert.deepEqual(nums(run('Cast', [dx], { DstT: a.type('float32'), Truncate: a.b(true) })[0]), [1]);
   assert.deepEqual(nums(run('Cast', [f32([3], [0, 0.5, NaN])], { DstT: a.type('bool') })[0]), [0, 1, 1]);
   assert.deepEqual(nums(run('Cast', [tv('float64', [1], [0.1])], { DstT: a.type('float32') })[0]), [Math.fround(0.1)]);
   assert.deepEqual(nums(run('Cast', [i32([1], [16777217])], { DstT: a.type('float32') })[0]), [16777216]);

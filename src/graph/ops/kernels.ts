@@ -119,7 +119,8 @@ export function concatValues(values: readonly TensorValue[], axis: number, outSh
     for (let o = 0; o < outer; o++) {
       for (const v of values) {
         const block = v.shape[axis] * inner;
-        out.push(...(v.data as Uint8Array[]).slice(o * block, (o + 1) * block));
+        const data = v.data as Uint8Array[];
+        for (let i = o * block; i < (o + 1) * block; i++) out.push(data[i]);
       }
     }
     return { dtype: first.dtype, shape: outShape, data: out };

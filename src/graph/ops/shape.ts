@@ -9,7 +9,7 @@ import type { Node, Shape } from '../ir.js';
 import { axisIn, fail, fmt, ints, isStatic, knownInts, knownScalar, mergeDim } from './check.js';
 import { affineTable, concatValues, dimGather, reshapeValue, takeElements, transposeValue } from './kernels.js';
 import type { InferInput, InferOutput, OpTable, TfOpSemantics } from './types.js';
-import { broadcastShapes, floatToBfloat16, makeValue, numbers, sameShape, strides, typeAttr, typeAttrOr } from './util.js';
+import { broadcastShapes, makeValue, numbers, sameShape, strides, typeAttr, typeAttrOr } from './util.js';
 
 // ------------------------------------------------------------------------------------------
 // Shapes as values
@@ -988,8 +988,46 @@ function floatToIntBits(x: number, to: { bits: number; signed: boolean }): bigin
   return to.signed ? BigInt.asIntN(to.bits, r) : BigInt.asUintN(to.bits, r);
 }
 
+/** Mantissa bits TF's Cast(Truncate=true) clears before converting (cast_op.h LSBZeroSetter). */
+const TRUNCATED_BITS: Record<string, number> = {
+  'float64>float32': 29,
+  'float64>float16': 42,
+  'float32>float16': 13,
+  'float32>bfloat16': 16,
+};
+
+const tf32 = new Float32Array(1);
+const tu32 = new Uint32Array(tf32.buffer);
+const tf64 = new Float64Array(1);
+const tu64 = new BigUint64Array(tf64.buffer);
+
+/** Clear the low `bits` bits of each (non-NaN) float32/float64 value, as LSBZeroSetter does. */
+function clearLowBits(vals: Float64Array, bits: number, wide: boolean): Float64Array {
+  const out = new Float64Array(vals.length);
+  const mask64 = ((1n << 64n) - 1n) ^ ((1n << BigInt(bits)) - 1n);
+  for (let i = 0; i < vals.length; i++) {
+    const x = vals[i];
+    if (Number.isNaN(x)) {
+      out[i] = x;
+    } else if (wide) {
+      tf64[0] = x;
+      tu64[0] &= mask64;
+      out[i] = tf64[0];
+    } else {
+      tf32[0] = x;
+      tu32[0] = (tu32[0] >>> bits) << bits;
+      out[i] = tf32[0];
+    }
+  }
+  return out;
+}
+
 export function castValue(n: Node, v: TensorValue, to: DType, truncate: boolean): TensorValue {
   if (v.dtype === to) return v;
+  const clear = truncate ? TRUNCATED_BITS[`${v.dtype}>${to}`] : undefined;
+  if (clear !== undefined) {
+    return makeValue(to, v.shape.slice(), clearLowBits(numbers(v), clear, v.dtype === 'float64'));
+  }
   const unsupported = (d: DType): boolean => d === 'string' || d === 'complex64' || d === 'complex128' || !INT_BITS[d] && !isFloat(d) && d !== 'bool';
   if (unsupported(v.dtype) || unsupported(to) || Array.isArray(v.data)) throw fail(n, `cannot cast ${v.dtype} to ${to}`);
   const count = numElements(v.shape);
@@ -1015,12 +1053,6 @@ export function castValue(n: Node, v: TensorValue, to: DType, truncate: boolean)
       if (out instanceof BigInt64Array || out instanceof BigUint64Array) out[i] = b;
       else (out as Int32Array)[i] = Number(b);
     }
-    return { dtype: to, shape: v.shape.slice(), data: out };
-  }
-  if (to === 'bfloat16') {
-    const f = numbers(v);
-    const out = new Uint16Array(count);
-    for (let i = 0; i < count; i++) out[i] = floatToBfloat16(f[i], truncate);
     return { dtype: to, shape: v.shape.slice(), data: out };
   }
   if (isFloat(to)) return makeValue(to, v.shape.slice(), numbers(v));
