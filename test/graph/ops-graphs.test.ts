@@ -7,7 +7,7 @@ import { type ImportSpec, graphFromGraphDef } from '../../src/graph/from-graphde
 import { annotateShapes, inferGraph } from '../../src/graph/infer.js';
 import type { Graph, Tensor } from '../../src/graph/ir.js';
 import { nudge } from '../../src/graph/ops/quant.js';
-import { GraphDefCodec } from '../../src/proto/index.js';
+import { GraphDefCodec, SavedModelCodec } from '../../src/proto/index.js';
 import { fixture, need } from '../helpers/shared.js';
 
 function load(t: TestContext, rel: string, spec: Omit<ImportSpec, 'source'>): Graph | null {
@@ -165,4 +165,29 @@ test('micro_speech QAT: cut at Reshape_2; folded FakeQuant weights are the offic
     }
     assert.ok(bytes.indexOf(Buffer.from(stored)) > 0, `${name}: the ${stored.length} quantized weights appear in model.tflite`);
   }
+});
+
+test('control_flow_v1 SavedModel graph: a TF1 Merge of four live inputs', (t) => {
+  const file = fixture('litert-testdata/python_testdata/control_flow_v1_saved_model/saved_model.pb');
+  if (!need(t, file)) return;
+  const gd = SavedModelCodec.decode(fs.readFileSync(file), file).meta_graphs[0].graph_def;
+  assert.ok(gd);
+  const spec = (shapes: Record<string, number[]>) => ({
+    outputs: [
+      { key: 'merge', name: 'Merge:0' },
+      { key: 'index', name: 'Merge:1' },
+    ],
+    inputShapes: shapes,
+    source: file,
+  });
+  const g = graphFromGraphDef(gd, spec({ a: [-1, 3], b: [-1, 3], c: [-1, 3], d: [-1, 3] }));
+  const r = annotateShapes(g);
+  assert.deepEqual(r.unknownOps, []);
+  assert.deepEqual(io(g.outputs[0]), ['float32', [1, 3], [-1, 3]]);
+  // Any input may arrive first: the index is an int32 scalar without a static value.
+  assert.deepEqual(io(g.outputs[1]), ['int32', [], []]);
+  assert.equal(r.tensors.get(g.outputs[1])?.value, null);
+  const mixed = graphFromGraphDef(gd, spec({ a: [2, 3], b: [2, 4], c: [2, 3], d: [2, 3] }));
+  annotateShapes(mixed);
+  assert.deepEqual(mixed.outputs[0].shape, [2, -1]);
 });
