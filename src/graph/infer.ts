@@ -17,6 +17,8 @@ export interface InferredTensor {
   dtype: DType;
   shape: Shape | null;
   value: TensorValue | null;
+  /** Never computed at run time (the untaken side of a Switch with a known predicate). */
+  dead?: boolean;
 }
 
 export interface InferOptions {
@@ -60,6 +62,10 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     const inputs: InferInput[] = node.inputs.map((t) =>
       t ? lookup(t) : { dtype: 'float32' as DType, shape: null, value: null },
     );
+    if (!sem.acceptsDeadInputs && inputs.some((x) => x.dead)) {
+      for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: null, value: null, dead: true });
+      continue;
+    }
     let outs;
     try {
       outs = sem.infer(node, inputs);
@@ -77,7 +83,8 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     node.outputs.forEach((t, i) => {
       const o = outs[i];
       if (!o) throw err.shapeError(node.name, node.op, `output ${i} is not produced by this op`);
-      info.set(t, { dtype: o.dtype, shape: o.shape, value: values ? values[i] : null });
+      const value = values ? values[i] : (o.value ?? null);
+      info.set(t, o.dead ? { dtype: o.dtype, shape: o.shape, value, dead: true } : { dtype: o.dtype, shape: o.shape, value });
     });
   }
   return { tensors: info, unknownOps };

@@ -42,13 +42,7 @@ const UNARY: Record<string, Unary> = {
   Inv: (x) => 1 / x,
   Erf: erf,
   LogicalNot: (x) => (x ? 0 : 1),
-  // Identity-like ops fold to their input.
-  Identity: (x) => x,
-  StopGradient: (x) => x,
-  PreventGradient: (x) => x,
-  Snapshot: (x) => x,
-  CheckNumerics: (x) => x,
-  EnsureShape: (x) => x,
+  // Identity-like ops live in shape.ts: they pass values through untouched (int64, strings).
 };
 
 const BINARY: Record<string, Binary> = {
@@ -66,8 +60,7 @@ const BINARY: Record<string, Binary> = {
   Minimum: Math.min,
   Pow: Math.pow,
   SquaredDifference: (a, b) => (a - b) * (a - b),
-  BiasAdd: (a, b) => a + b,
-  BiasAddV1: (a, b) => a + b,
+  // BiasAdd lives in nn.ts: it checks data_format and the bias length.
 };
 
 const COMPARE: Record<string, Binary> = {

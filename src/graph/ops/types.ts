@@ -12,11 +12,23 @@ export interface InferInput {
   shape: Shape | null;
   /** Known value (a constant, or folded from constants). */
   value: TensorValue | null;
+  /**
+   * A dead tensor: the untaken output of a Switch whose predicate is known, and everything
+   * computed from it. Only ops with `acceptsDeadInputs` (Merge) ever see one.
+   */
+  dead?: boolean;
 }
 
 export interface InferOutput {
   dtype: DType;
   shape: Shape | null;
+  /**
+   * A value infer already knows without `evaluate`: from input shapes only (Shape, Size, Rank),
+   * or passed through from a live branch (Switch, Merge). Used when evaluate does not run.
+   */
+  value?: TensorValue | null;
+  /** This output is dead (see InferInput.dead): a pass may prune what reads it. */
+  dead?: boolean;
 }
 
 export interface TfOpSemantics {
@@ -28,6 +40,11 @@ export interface TfOpSemantics {
   evaluate?: (node: Node, inputs: TensorValue[]) => TensorValue[];
   /** Stateful or random ops are never folded even with constant inputs. */
   stateful?: boolean;
+  /**
+   * The op takes dead inputs (Merge). Every other op with a dead input has only dead outputs and
+   * its infer is not called, as TensorFlow's executor propagates deadness.
+   */
+  acceptsDeadInputs?: boolean;
 }
 
 export type OpTable = Record<string, TfOpSemantics>;

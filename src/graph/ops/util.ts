@@ -88,6 +88,8 @@ export function makeValue(dtype: DType, shape: Shape, vals: ArrayLike<number>): 
     for (let i = 0; i < n; i++) out[i] = BigInt(Math.trunc(vals[i]));
   } else if (dtype === 'float16') {
     for (let i = 0; i < n; i++) out[i] = floatToHalf(vals[i]);
+  } else if (dtype === 'bfloat16') {
+    for (let i = 0; i < n; i++) out[i] = floatToBfloat16(vals[i]);
   } else if (dtype === 'bool') {
     for (let i = 0; i < n; i++) out[i] = vals[i] ? 1 : 0;
   } else if (isFloat(dtype)) {
@@ -97,6 +99,21 @@ export function makeValue(dtype: DType, shape: Shape, vals: ArrayLike<number>): 
     for (let i = 0; i < n; i++) out[i] = Math.trunc(vals[i]);
   }
   return { dtype, shape, data: out };
+}
+
+const bf32 = new Float32Array(1);
+const bu32 = new Uint32Array(bf32.buffer);
+
+/**
+ * bfloat16 bits of a number: rounded to float32 first, then to nearest-even bfloat16 (TF's
+ * float -> bfloat16 Cast); `truncate` drops the low 16 bits instead (Cast with Truncate=true).
+ */
+export function floatToBfloat16(v: number, truncate = false): number {
+  bf32[0] = v;
+  const x = bu32[0];
+  if (Number.isNaN(bf32[0])) return ((x >>> 16) & 0x8000) | 0x7fc0;
+  if (truncate) return x >>> 16;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 /** A constant input's value, or a shape error naming the input. */
