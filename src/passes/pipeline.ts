@@ -27,7 +27,10 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   annotateShapesPass,
   // TF -> TFLite. Everything after this works on tfl.* ops only.
   legalize,
-  // Scale before bias: batch norm's Mul precedes its Add, and both must meet the conv's own bias.
+  // Conv -> BiasAdd -> batch norm (Mul, Add): the bias must join the conv first so the Mul
+  // meets the conv directly; then the Mul scales weights and bias; then the batch norm's Add
+  // joins the bias. Repeated rather than looped, as TFLite's pipeline does.
+  fuseAddIntoBias,
   fuseMulIntoConv,
   fuseAddIntoBias,
   // The pad fold needs final conv options; activation fusion must come after bias fusion,
