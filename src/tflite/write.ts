@@ -10,10 +10,9 @@
 // - optionally, min_runtime_version metadata.
 // A model that would pass 2 GiB is refused before anything is built.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { Builder } from 'flatbuffers';
 import { err } from '../errors/index.js';
+import { writeFileAtomic } from '../writers/atomic-file.js';
 import { FbFormatError, FbWriter } from './flatbuffer.js';
 import { type TfliteModel, builtinCodeOf, deprecatedBuiltinCodeFor, withMinRuntimeVersion } from './model.js';
 import { filledOptionsOf } from './op-options.js';
@@ -56,14 +55,7 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
 /** Writes the model to `file` atomically (a temporary file in the same directory, then rename). */
 export function writeTfliteFile(file: string, model: TfliteModel, options: WriteTfliteOptions = {}): Uint8Array {
   const bytes = writeTflite(model, options);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw err.writeFailed(file, (e as Error).message);
-  }
+  writeFileAtomic(file, bytes);
   return bytes;
 }
 
