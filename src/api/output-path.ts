@@ -1,0 +1,53 @@
+// Where a converted model goes, and which outputs are refused: never over the input model, never
+// inside a SavedModel's variables/ (a crashed run there would damage the model).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { err } from '../errors/index.js';
+
+/** `<model>.tflite` beside the model: dir/name -> dir/name.tflite, dir/model.pb -> dir/model.tflite. */
+export function defaultOutputPath(modelPath: string): string {
+  const p = modelPath.replace(/[\\/]+$/, '');
+  if (path.basename(p) === 'saved_model.pb') return `${path.dirname(p)}.tflite`;
+  let isDir = false;
+  try {
+    isDir = fs.statSync(p).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (isDir) return `${p}.tflite`;
+  const ext = path.extname(p);
+  return ext ? `${p.slice(0, -ext.length)}.tflite` : `${p}.tflite`;
+}
+
+/** Refuse an output path that is the input or lies inside the model's own files. */
+export function checkOutputPath(output: string, modelPath: string): void {
+  const out = path.resolve(output);
+  const model = realish(path.resolve(modelPath));
+  const outReal = realish(out);
+  if (outReal === model) throw err.unsafePath(output, 'the output would overwrite the input model');
+  let modelDir = model;
+  try {
+    if (!fs.statSync(model).isDirectory()) modelDir = path.dirname(model);
+  } catch {
+    return;
+  }
+  const variables = path.join(modelDir, 'variables');
+  if (fs.existsSync(path.join(modelDir, 'saved_model.pb')) && (outReal === variables || outReal.startsWith(variables + path.sep))) {
+    throw err.unsafePath(output, "the output would be written inside the SavedModel's variables/ directory");
+  }
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw err.unsafePath(output, 'the output path is a directory');
+}
+
+/** The real path of `p`, or of its parent joined with its name when `p` does not exist yet. */
+function realish(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    try {
+      return path.join(fs.realpathSync(path.dirname(p)), path.basename(p));
+    } catch {
+      return p;
+    }
+  }
+}
