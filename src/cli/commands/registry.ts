@@ -4,6 +4,7 @@
 
 import type { Argv } from 'yargs';
 import type { CliIO } from '../io.js';
+import { runCommand } from './run.js';
 
 export interface CliCommand {
   /** yargs command string, e.g. 'inspect <path>'. */
@@ -14,4 +15,4 @@ export interface CliCommand {
   handler: (args: Record<string, unknown>, io: CliIO) => Promise<number>;
 }
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [runCommand];
