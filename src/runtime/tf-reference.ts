@@ -96,18 +96,25 @@ async function withoutNewProcessHandlers<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The TF ops the TF reference can execute (null if tfjs's tables could not be read). */
+export function tfReferenceSupportedOps(): ReadonlySet<string> | null {
+  return loadTfjs().supportedOps;
+}
+
 /**
- * The ops the installed tfjs-converter maps, read from its op tables (dist/operations/op_list),
- * so the check follows the installed version. null if they cannot be read: then tfjs's own
- * error at run time is the check.
+ * The ops the installed tfjs-converter maps: the op tables (dist/operations/op_list/*.js) that
+ * its OperationMapper imports (some tables, e.g. ragged, exist but are not mapped), so the check
+ * follows the installed version. null if they cannot be read: tfjs's own error is then the check.
  */
 function readSupportedOps(): ReadonlySet<string> | null {
   try {
-    const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-converter/package.json')), 'dist', 'operations', 'op_list');
+    const opsDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-converter/package.json')), 'dist', 'operations');
+    const mapper = fs.readFileSync(path.join(opsDir, 'operation_mapper.js'), 'utf8');
+    const tables = [...mapper.matchAll(/from ['"]\.\/op_list\/([a-z_]+)['"]/g)].map((m) => m[1]);
+    if (tables.length < 5) return null;
     const ops = new Set<string>();
-    for (const f of fs.readdirSync(dir)) {
-      if (!f.endsWith('.js')) continue;
-      for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/['"]tfOpName['"]\s*:\s*['"]([A-Za-z0-9_]+)['"]/g)) ops.add(m[1]);
+    for (const t of tables) {
+      for (const m of fs.readFileSync(path.join(opsDir, 'op_list', `${t}.js`), 'utf8').matchAll(/['"]tfOpName['"]\s*:\s*['"]([A-Za-z0-9_]+)['"]/g)) ops.add(m[1]);
     }
     return ops.size >= 50 ? ops : null;
   } catch {

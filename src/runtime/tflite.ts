@@ -262,28 +262,37 @@ export class TfliteRuntime {
     const runner = result.runner;
     const infos = inst.call(() => ({ inputs: readInfos(runner.GetInputs()), outputs: readInfos(runner.GetOutputs()) }));
     if ('error' in infos) throw abortError(name, 'read the model tensors', infos.error, infos.lines);
-    return new TfliteModel(inst, runner, ptr, name, infos.value.inputs, infos.value.outputs);
+    return new LoadedModel(inst, runner, ptr, name, infos.value.inputs, infos.value.outputs);
   }
 }
 
-export class TfliteModel {
+/** A model loaded in the TFLite interpreter. Dispose it when done (its memory is WASM memory). */
+export interface TfliteModel {
+  /** The name used in error messages. */
+  readonly name: string;
+  readonly inputs: readonly TfliteTensorInfo[];
+  readonly outputs: readonly TfliteTensorInfo[];
+  /**
+   * Run once. Inputs by position (as in `inputs`) or by tensor name; each must have exactly the
+   * input's dtype and shape. Returns copies of the outputs (all, or those asked for).
+   */
+  run(inputs: readonly TensorValue[] | Readonly<Record<string, TensorValue>>, options?: TfliteRunOptions): TensorValue[];
+  /** Free the interpreter and the model bytes. Safe to call twice. */
+  dispose(): void;
+}
+
+class LoadedModel implements TfliteModel {
   private disposed = false;
 
-  /** @internal Created by TfliteRuntime.loadModel. */
   constructor(
     private readonly instance: Instance,
     private readonly runner: EmRunner,
     private readonly modelPtr: number,
-    /** The name used in error messages. */
     readonly name: string,
     readonly inputs: readonly TfliteTensorInfo[],
     readonly outputs: readonly TfliteTensorInfo[],
   ) {}
 
-  /**
-   * Run once. Inputs by position (as in `inputs`) or by tensor name; each must have exactly the
-   * input's dtype and shape. Returns copies of the outputs (all, or those asked for).
-   */
   run(inputs: readonly TensorValue[] | Readonly<Record<string, TensorValue>>, options: TfliteRunOptions = {}): TensorValue[] {
     this.checkUsable();
     const ordered = this.orderInputs(inputs);
@@ -332,7 +341,6 @@ export class TfliteModel {
     return res.value;
   }
 
-  /** Free the interpreter and the model bytes. Safe to call twice. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

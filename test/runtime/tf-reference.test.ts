@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { type GraphDef, GraphDefCodec, type NodeDef, SavedModelCodec } from '../../src/proto/index.js';
 import { tensorFromProto, tensorToProto } from '../../src/proto/tensor-proto.js';
-import { TfReferenceModel, graphToTfjsArtifacts, runTfReference } from '../../src/runtime/tf-reference.js';
+import { TfReferenceModel, graphToTfjsArtifacts, runTfReference, tfReferenceSupportedOps } from '../../src/runtime/tf-reference.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
 import { fixture, need } from '../helpers/shared.js';
 
@@ -175,6 +175,14 @@ test('QAT micro-speech graph cut at Reshape_2 vs the official uint8 .tflite: sam
 function rejectsWith(p: Promise<unknown>, code: string, re: RegExp): Promise<void> {
   return assert.rejects(p, (e: unknown) => e instanceof TfconvError && e.code === code && re.test(e.message) && !e.message.includes('\n'));
 }
+
+test('the supported-op set is read from the installed tfjs-converter op tables', () => {
+  const ops = tfReferenceSupportedOps();
+  assert.ok(ops && ops.size > 200, `${ops?.size} ops`);
+  for (const op of ['MatMul', 'Conv2D', 'DepthwiseConv2dNative', 'FusedBatchNormV3', 'FakeQuantWithMinMaxVars', 'StatelessWhile']) assert.ok(ops.has(op), op);
+  // Tables that exist but the mapper does not import (ragged), and what needs freezing first.
+  for (const op of ['RaggedGather', 'StatefulPartitionedCall', 'VarHandleOp', 'AudioMicrofrontend']) assert.ok(!ops.has(op), op);
+});
 
 test('ops tfjs cannot execute are all listed at once, with what to do', async (t) => {
   const speech = SPEECH_PB;
