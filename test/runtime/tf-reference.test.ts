@@ -263,3 +263,13 @@ test('artifacts are in tfjs model.json form: versions present, string attrs base
   assert.deepEqual(a.weightSpecs[0], { name: 'dense/kernel', shape: [784, 256], dtype: 'float32' });
   assert.equal(a.weightData.byteLength, 4 * (784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10));
 });
+
+test("the wasm backend's rethrowing process handlers are removed", async (t) => {
+  if (!need(t, REG_PB)) return;
+  await runTfReference(readGraph(REG_PB), { X: f32([1], [1]) }, ['pred']);
+  const emitter: NodeJS.EventEmitter = process;
+  const rethrowing = ['uncaughtException', 'unhandledRejection'].flatMap((e) =>
+    emitter.listeners(e).filter((l) => /ExitStatus|throw reason/.test(String(l))),
+  );
+  assert.deepEqual(rethrowing, []);
+});
