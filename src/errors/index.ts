@@ -221,6 +221,24 @@ export const err = {
   badInputData(file: string, why: string): TfconvError {
     return new TfconvError(ErrorCode.BAD_INPUT_DATA, `${file}: ${why}`, { file });
   },
+  /** A tensor given to a model does not fit the model's input (name, dtype, shape, or missing). */
+  badInput(input: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_INPUT_DATA, `input '${input}': ${why}`, { node: input });
+  },
+  /** Ops a runtime cannot execute, all listed at once; `hint` says what to do about them. */
+  runtimeUnsupportedOps(
+    runtime: string,
+    ops: ReadonlyArray<{ op: string; count: number; examples: string[] }>,
+    hint: string,
+  ): TfconvError {
+    const parts = ops.map((o) => `${o.op} x${o.count} (e.g. ${o.examples.map((e) => `'${e}'`).join(', ')})`);
+    return new TfconvError(
+      ErrorCode.RUNTIME_FAILED,
+      `${runtime} cannot execute ${ops.length} op type${ops.length === 1 ? '' : 's'}: ${parts.join('; ')}${hint ? `; ${hint}` : ''}`,
+      { op: ops[0]?.op },
+    );
+  },
+  /** A feature tfconv does not have (yet); `what` is the thing asked for, `instead` what works today. */
 
   // --- quantization ---
   quantization(why: string, node?: string): TfconvError {

@@ -15,7 +15,7 @@ export function tempPathFor(file: string): string {
 }
 
 /** Write `bytes` to `file` atomically. */
-export function writeFileAtomic(file: string, bytes: Uint8Array): void {
+export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
   const tmp = tempPathFor(file);
   try {
     fs.writeFileSync(tmp, bytes);

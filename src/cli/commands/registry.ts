@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import type { CliIO } from '../io.js';
 import { inspectCommand } from './inspect.js';
+import { runCommand } from './run.js';
 
 export interface CliCommand {
   /** yargs command string, e.g. 'inspect <path>'. */
@@ -15,4 +16,4 @@ export interface CliCommand {
   handler: (args: Record<string, unknown>, io: CliIO) => Promise<number>;
 }
 
-export const commands: CliCommand[] = [inspectCommand];
+export const commands: CliCommand[] = [inspectCommand, runCommand];
