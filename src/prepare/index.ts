@@ -7,6 +7,7 @@
 //   inline-functions - calls replaced by bodies, recursively;
 //   freeze-variables - variable reads become constants (needs inlining: reads sit in bodies);
 //   defaults         - PlaceholderWithDefault not fed becomes Identity of its default;
+//   default attrs    - attributes stripped as defaults (TF2 saves) are written out again;
 //   prune            - again, now that bodies are visible (training-only branches vanish).
 
 import { type DType, dtypeFromTf } from '../core/dtype.js';
@@ -14,6 +15,7 @@ import { err } from '../errors/index.js';
 import { parseTensorRef, tensorName } from '../graph/from-graphdef.js';
 import { shapeFromProto } from '../proto/tensor-proto.js';
 import type { AttrValue, GraphDef, MetaGraphDef, NodeDef } from '../proto/types.js';
+import { defaultsFromOpDefs, restoreDefaultAttrs } from './default-attrs.js';
 import { freezeVariables, type VariableLookup } from './freeze-variables.js';
 import { inlineFunctions } from './inline-functions.js';
 import { outputArgsFromOpDefs } from './op-output-args.js';
@@ -73,8 +75,8 @@ export function prepareSignature(
   for (const e of [...inputs, ...outputs]) {
     if (!e.name) throw err.notAModel(options.source, `signature '${signatureKey}' has a sparse or composite tensor '${e.key}', which TFLite cannot take`);
   }
-  const outputArgs = outputArgsFromOpDefs(mg.meta_info_def?.stripped_op_list?.op ?? []);
-  return prepare(gd, inputs, outputs, signatureKey, variables, options.source, outputArgs);
+  const opDefs = mg.meta_info_def?.stripped_op_list?.op ?? [];
+  return prepare(gd, inputs, outputs, signatureKey, variables, options.source, outputArgsFromOpDefs(opDefs), defaultsFromOpDefs(opDefs));
 }
 
 /** Prepare a frozen GraphDef: inputs default to its Placeholders, outputs to unconsumed nodes. */
@@ -103,6 +105,7 @@ function prepare(
   variables: VariableLookup,
   source: string,
   outputArgs: ReturnType<typeof outputArgsFromOpDefs>,
+  defaultAttrs: ReturnType<typeof defaultsFromOpDefs> = {},
 ): PreparedGraph {
   const outNames = outputs.map((o) => o.name);
   const inNames = inputs?.map((i) => i.name) ?? [];
@@ -114,6 +117,7 @@ function prepare(
   g = inlineFunctions(g, { outputArgs });
   g = freezeVariables(g, variables, source);
   g = defaultsForUnfedPlaceholders(g, new Set(inNames.map((n) => (parseTensorRef(n) as { node: string }).node)));
+  g = restoreDefaultAttrs(g, defaultAttrs);
   g = pruneGraphDef(g, roots, inNames);
 
   const byName = new Map(g.node.map((n) => [n.name, n]));
