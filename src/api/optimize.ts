@@ -1,0 +1,68 @@
+// optimize(): convert a SavedModel or GraphDef to a .tflite file, optionally verifying it
+// against the TF reference. The CLI's `tfconv optimize` is a thin layer over this.
+
+import fs from 'node:fs';
+import { type ConversionResult, type ConvertOptions, convertModel } from '../convert/convert.js';
+import { err } from '../errors/index.js';
+import { operatorName } from '../tflite/index.js';
+import { type VerifyOptions, type VerifyReport, verifyConversion } from '../verify/verify.js';
+import { writeFileAtomic } from '../writers/atomic-file.js';
+import { checkOutputPath, defaultOutputPath } from './output-path.js';
+
+export interface OptimizeOptions extends ConvertOptions {
+  /** Output .tflite path; default `<model>.tflite` beside the model. */
+  output?: string;
+  /** Run the TF reference and the TFLite runtime on the same inputs and compare. */
+  verify?: boolean | VerifyOptions;
+}
+
+export interface OptimizeResult {
+  /** Where the model was written. */
+  output: string;
+  /** Size of the written file. */
+  bytes: number;
+  /** Operator histogram of the written model (all subgraphs). */
+  ops: Record<string, number>;
+  signatures: string[];
+  notes: string[];
+  verify?: VerifyReport;
+  /** Wall time of the conversion (ms), without verification. */
+  ms: number;
+  /** The conversion itself, for callers that want the graphs (reports, tests). */
+  conversion: ConversionResult;
+}
+
+export async function optimize(model: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  const output = options.output ?? defaultOutputPath(model);
+  checkOutputPath(output, model);
+  const t0 = performance.now();
+  const conversion = convertModel(model, options);
+  const ms = performance.now() - t0;
+
+  let verify: VerifyReport | undefined;
+  if (options.verify) {
+    verify = await verifyConversion(conversion.graphs, conversion.prepared, options.verify === true ? {} : options.verify);
+  }
+  // Written after verification so a failed check can still leave no file behind (the caller
+  // decides); but a verification failure is reported, not thrown, so the file is kept to inspect.
+  writeFileAtomic(output, conversion.bytes);
+  if (!fs.existsSync(output)) throw err.writeFailed(output, 'the file is missing after writing');
+
+  const ops: Record<string, number> = {};
+  for (const sg of conversion.model.subgraphs) {
+    for (const op of sg.operators) {
+      const name = operatorName(conversion.model.operatorCodes[op.opcodeIndex]);
+      ops[name] = (ops[name] ?? 0) + 1;
+    }
+  }
+  return {
+    output,
+    bytes: conversion.bytes.length,
+    ops,
+    signatures: conversion.graphs.map((g) => g.signature?.key ?? g.name),
+    notes: conversion.notes,
+    ...(verify ? { verify } : {}),
+    ms,
+    conversion,
+  };
+}
