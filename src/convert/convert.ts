@@ -37,7 +37,27 @@ export interface ConversionResult {
 
 export const DESCRIPTION = `tfconv ${PACKAGE_VERSION}`;
 
+/** The float graphs of a model, before export: what quantization and reports work on. */
+export interface ConvertedGraphs {
+  graphs: Graph[];
+  prepared: PreparedGraph[];
+  notes: string[];
+  passRuns: PassRun[][];
+}
+
 export function convertModel(path: string, options: ConvertOptions = {}): ConversionResult {
+  const c = convertToGraphs(path, options);
+  return { ...c, ...exportGraphs(c.graphs) };
+}
+
+/** The graphs as a TFLite model and its bytes. */
+export function exportGraphs(graphs: readonly Graph[]): { model: TfliteModel; bytes: Uint8Array } {
+  const model = graphsToTflite(graphs, { description: DESCRIPTION });
+  const bytes = writeTflite(model, { minRuntimeVersion: minRuntimeVersionOf(graphs) });
+  return { model, bytes };
+}
+
+export function convertToGraphs(path: string, options: ConvertOptions = {}): ConvertedGraphs {
   const loaded = loadForConversion(path, options);
   const ctx: PassContext = { allowCustomOps: options.allowCustomOps === true, log: options.log ?? (() => {}) };
   const skip = new Set(options.skipPasses ?? []);
@@ -56,7 +76,5 @@ export function convertModel(path: string, options: ConvertOptions = {}): Conver
     graphs.push(r.graph);
     passRuns.push(r.runs);
   }
-  const model = graphsToTflite(graphs, { description: DESCRIPTION });
-  const bytes = writeTflite(model, { minRuntimeVersion: minRuntimeVersionOf(graphs) });
-  return { bytes, model, graphs, prepared: loaded.graphs, notes: loaded.notes, passRuns };
+  return { graphs, prepared: loaded.graphs, notes: loaded.notes, passRuns };
 }
