@@ -2,7 +2,8 @@
 // against the TF reference. The CLI's `tfconv optimize` is a thin layer over this.
 
 import fs from 'node:fs';
-import { type ConversionResult, type ConvertOptions, convertModel } from '../convert/convert.js';
+import { type ConversionResult, type ConvertOptions, convertToGraphs, exportGraphs } from '../convert/convert.js';
+import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
 import { type VerifyOptions, type VerifyReport, verifyConversion } from '../verify/verify.js';
@@ -14,6 +15,12 @@ export interface OptimizeOptions extends ConvertOptions {
   output?: string;
   /** Run the TF reference and the TFLite runtime on the same inputs and compare. */
   verify?: boolean | VerifyOptions;
+  /** Quantize the converted model (dynamic range, full int8, float16). */
+  quantize?: QuantizeOptions;
+  /** Progress and notes (stderr in the CLI); silent by default. */
+  log?: (message: string) => void;
+  /** Whether progress bars may be drawn. */
+  progress?: boolean;
 }
 
 export interface OptimizeResult {
@@ -36,7 +43,15 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   const output = options.output ?? defaultOutputPath(model);
   checkOutputPath(output, model);
   const t0 = performance.now();
-  const conversion = convertModel(model, options);
+  const converted = convertToGraphs(model, options);
+  let graphs = converted.graphs;
+  const notes = [...converted.notes];
+  if (options.quantize) {
+    const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
+    graphs = q.graphs;
+    notes.push(...q.notes);
+  }
+  const conversion: ConversionResult = { ...converted, graphs, notes, ...exportGraphs(graphs) };
   const ms = performance.now() - t0;
 
   let verify: VerifyReport | undefined;
@@ -60,7 +75,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
     bytes: conversion.bytes.length,
     ops,
     signatures: conversion.graphs.map((g) => g.signature?.key ?? g.name),
-    notes: conversion.notes,
+    notes,
     ...(verify ? { verify } : {}),
     ms,
     conversion,

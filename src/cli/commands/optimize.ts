@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import { optimize } from '../../api/optimize.js';
 import { err } from '../../errors/index.js';
 import { ALL_PASSES } from '../../passes/pipeline.js';
+import { type QuantizeOptions, checkQuantizeOptions } from '../../quantize/options.js';
 import type { VerifyReport } from '../../verify/verify.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
@@ -29,6 +30,19 @@ export const optimizeCommand: CliCommand = {
       .option('verify-seed', { type: 'number', default: 1, describe: 'first seed of --verify inputs' })
       .option('atol', { type: 'number', default: 1e-5, describe: '--verify: absolute tolerance' })
       .option('rtol', { type: 'number', default: 1e-5, describe: '--verify: tolerance relative to the largest reference value' })
+      .option('quantize', { type: 'string', choices: ['dynamic', 'int8', 'float16'], describe: 'quantize: dynamic (int8 weights), int8 (full integer), float16 (float16 weights)' })
+      .option('representative', { type: 'string', describe: "int8 calibration data: .npy, .npz, .json, an image directory, or 'random'" })
+      .option('calibration-samples', { type: 'number', describe: 'use at most this many representative samples' })
+      .option('calibration', { type: 'string', choices: ['minmax', 'percentile', 'entropy'], describe: 'how activation ranges are chosen (default minmax)' })
+      .option('percentile', { type: 'number', describe: '--calibration percentile: the percentile kept (default 99.99)' })
+      .option('inference-input-type', { type: 'string', choices: ['float32', 'int8', 'uint8'], describe: 'int8: type of the model inputs (default float32)' })
+      .option('inference-output-type', { type: 'string', choices: ['float32', 'int8', 'uint8'], describe: 'int8: type of the model outputs (default float32)' })
+      .option('full-integer', { type: 'boolean', default: false, describe: 'int8: fail, listing them, if any op would stay float' })
+      .option('exclude-ops', { type: 'string', describe: 'comma-separated op types to keep in float (TF or TFLite names)' })
+      .option('exclude-nodes', { type: 'string', describe: 'keep nodes whose name matches this regular expression in float' })
+      .option('mean', { type: 'string', describe: 'image representative data: per-channel mean, e.g. 127.5 or 123.7,116.3,103.5' })
+      .option('std', { type: 'string', describe: 'image representative data: per-channel std, e.g. 127.5' })
+      .option('seed', { type: 'number', describe: "seed for --representative random (default 1)" })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .example('$0 optimize saved_model/ -o model.tflite', 'convert the serving_default signature')
       .example('$0 optimize frozen.pb --input-arrays Reshape_2 --output-arrays labels_softmax', 'cut a frozen graph')
@@ -53,6 +67,11 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     inputShapes: parseInputShapes(strings(args['input-shape'])),
     allowCustomOps: args['allow-custom-ops'] === true,
     skipPasses: skip,
+    ...(typeof args.quantize === 'string' ? { quantize: quantizeOptions(args) } : {}),
+    log: (m: string) => {
+      if (!quiet) io.stderr.write(`tfconv: ${m}\n`);
+    },
+    progress: !quiet && io.stderr.isTTY === true,
     ...(args.verify === true
       ? { verify: { samples, seed: Number(args['verify-seed']), atol: Number(args.atol), rtol: Number(args.rtol) } }
       : {}),
@@ -79,6 +98,36 @@ export function formatVerify(v: VerifyReport): string {
     else out += `  ${o.signature}/${o.output}: max abs ${o.maxAbs.toExponential(2)}, max rel ${o.maxRel.toExponential(2)}  ${o.pass ? 'ok' : 'FAIL'}\n`;
   }
   return out;
+}
+
+function quantizeOptions(args: Record<string, unknown>): QuantizeOptions {
+  const num = (k: string): number | undefined => (typeof args[k] === 'number' ? (args[k] as number) : undefined);
+  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
+  const floats = (k: string): number[] | undefined => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const xs = csv(v).map(Number);
+    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw err.badOption(k, `'${v}' is not a comma-separated list of numbers`);
+    return xs;
+  };
+  const o: QuantizeOptions = { mode: String(args.quantize) as QuantizeOptions['mode'] };
+  const set = <K extends keyof QuantizeOptions>(k: K, v: QuantizeOptions[K] | undefined): void => {
+    if (v !== undefined) o[k] = v;
+  };
+  set('representative', str('representative'));
+  set('calibrationSamples', num('calibration-samples'));
+  set('calibration', str('calibration') as QuantizeOptions['calibration']);
+  set('percentile', num('percentile'));
+  set('inferenceInputType', str('inference-input-type') as QuantizeOptions['inferenceInputType']);
+  set('inferenceOutputType', str('inference-output-type') as QuantizeOptions['inferenceOutputType']);
+  if (args['full-integer'] === true) o.fullInteger = true;
+  set('excludeOps', str('exclude-ops') !== undefined ? csv(str('exclude-ops') as string) : undefined);
+  set('excludeNodes', str('exclude-nodes'));
+  set('imageMean', floats('mean'));
+  set('imageStd', floats('std'));
+  set('seed', num('seed'));
+  checkQuantizeOptions(o);
+  return o;
 }
 
 function strings(v: unknown): string[] {
