@@ -42,9 +42,11 @@ export function sumCounts(c: Readonly<Record<string, number>>): number {
 
 /** A cli-table3 table; without colour its head and borders carry no ANSI escape codes. */
 export function makeTable(head: string[], color: boolean, colAligns?: ('left' | 'right')[]): Table.Table {
+  // Colour is applied here rather than through cli-table3's style, which defers to the colors
+  // library's own terminal detection and would drop it (or add it) behind our back.
   return new Table({
-    head,
-    style: { head: color ? ['cyan'] : [], border: color ? ['grey'] : [], compact: true },
+    head: color ? head.map((h) => `\x1b[36m${h}\x1b[39m`) : head,
+    style: { head: [], border: [], compact: true },
     ...(colAligns ? { colAligns } : {}),
   });
 }

@@ -1,7 +1,9 @@
 // `tfconv inspect` for .tflite files: what the model holds, as JSON (schema in
 // docs/inspect-json.md) and as text tables.
 
-import Table from 'cli-table3';
+import type Table from 'cli-table3';
+import { formatBytes } from '../util/format.js';
+import { makeTable } from './common.js';
 import {
   type TfliteModel,
   builtinCodeOf,
@@ -258,20 +260,13 @@ function tensorType(t: TfliteInspectTensor): string {
   return t.dtype.startsWith('unknown') ? t.tfliteType : t.dtype;
 }
 
-function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
-}
-
 function toText(j: TfliteInspectJson, opts: InspectOptions): string {
-  const style = { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [], compact: true };
-  const table = (head: string[]): Table.Table => new Table({ head, style });
+  const table = (head: string[]): Table.Table => makeTable(head, opts.color);
   const bold = (s: string): string => (opts.color ? `\u001b[1m${s}\u001b[22m` : s);
   const out: string[] = [];
 
   out.push(bold(`TFLite model ${j.file}`));
-  out.push(`  size: ${bytesText(j.sizeBytes)} (${j.sizeBytes} bytes: weights ${j.size.weightsBytes}, graph ${j.size.graphBytes})`);
+  out.push(`  size: ${formatBytes(j.sizeBytes)} (${j.sizeBytes} bytes: weights ${j.size.weightsBytes}, graph ${j.size.graphBytes})`);
   out.push('  (tensor names longer than 72 characters are shortened here; the JSON output has them whole)');
   out.push(`  schema version: ${j.schemaVersion}`);
   out.push(`  description: ${j.description ?? '(none)'}`);
@@ -303,7 +298,7 @@ function toText(j: TfliteInspectJson, opts: InspectOptions): string {
     out.push(ops.toString());
     const ts = table(['#', 'name', 'type', 'shape', 'quantization', 'data']);
     for (const t of sg.tensors) {
-      ts.push([t.index, shortName(t.name), tensorType(t) + (t.isVariable ? ' (var)' : '') + (t.sparse ? ' (sparse)' : ''), shape(t.shape), quantText(t.quantization), t.bufferBytes ? bytesText(t.bufferBytes) : '']);
+      ts.push([t.index, shortName(t.name), tensorType(t) + (t.isVariable ? ' (var)' : '') + (t.sparse ? ' (sparse)' : ''), shape(t.shape), quantText(t.quantization), t.bufferBytes ? formatBytes(t.bufferBytes) : '']);
     }
     out.push(ts.toString());
   }

@@ -6,6 +6,7 @@ import { optimize } from '../../api/optimize.js';
 import { err } from '../../errors/index.js';
 import { ALL_PASSES } from '../../passes/pipeline.js';
 import { type QuantizeOptions, checkQuantizeOptions } from '../../quantize/options.js';
+import { formatBytes } from '../../util/format.js';
 import type { VerifyReport } from '../../verify/verify.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
@@ -150,10 +151,4 @@ export function parseInputShapes(specs: string[]): Record<string, number[]> {
     out[m[1]] = dims;
   }
   return out;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MiB`;
 }
