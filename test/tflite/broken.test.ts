@@ -11,7 +11,7 @@ import { inspectTfliteBytes } from '../../src/inspect/tflite.js';
 import { readTflite } from '../../src/tflite/read.js';
 import { writeTflite } from '../../src/tflite/write.js';
 import { fixture, need } from '../helpers/shared.js';
-import { seededBytes } from '../helpers/tflite-wasm.js';
+import { seededBytes } from '../helpers/tmp.js';
 
 type Outcome = 'ok' | 'error';
 

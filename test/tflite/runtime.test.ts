@@ -8,7 +8,9 @@ import { FbReader } from '../../src/tflite/flatbuffer.js';
 import { readTflite } from '../../src/tflite/read.js';
 import { writeTflite } from '../../src/tflite/write.js';
 import { fixture, need } from '../helpers/shared.js';
-import { loadTfliteWasm, seededBytes, seededFloats } from '../helpers/tflite-wasm.js';
+import { tensorBytes } from '../../src/core/tensor.js';
+import { TfliteRuntime } from '../../src/runtime/tflite.js';
+import { makeRandomInputs } from '../../src/verify/inputs.js';
 
 /**
  * person_detect.tflite (an old TOCO file) gives its 1-D per-channel biases quantized_dimension 3;
@@ -57,29 +59,29 @@ for (const c of CASES) {
     }
     const rewritten = writeTflite(readTflite(original, f));
     assert.notDeepEqual(rewritten, original, 'the rewrite is a different byte layout, not a copy');
-    const rt = await loadTfliteWasm();
+    const rt = await TfliteRuntime.load();
+    const ma = rt.loadModel(original);
+    const mb = rt.loadModel(rewritten);
     const seen = new Set<string>();
-    for (const seed of [1, 2, 3]) {
-      const fill = (i: number, tensor: { dataType: string; byteLength: number }): Uint8Array => {
-        assert.equal(tensor.dataType, c.inputType);
-        return tensor.dataType === 'float32' ? seededFloats(tensor.byteLength / 4, seed * 100 + i) : seededBytes(tensor.byteLength, seed * 100 + i);
-      };
-      const a = rt.run(original, fill);
-      const b = rt.run(rewritten, fill);
-      assert.equal(a.outputs.length, c.outputs);
-      assert.deepEqual(
-        b.inputs.map((x) => [x.name, x.dataType, x.shape]),
-        a.inputs.map((x) => [x.name, x.dataType, x.shape]),
-      );
-      assert.deepEqual(
-        b.outputs.map((x) => [x.name, x.dataType, x.shape]),
-        a.outputs.map((x) => [x.name, x.dataType, x.shape]),
-      );
-      for (let k = 0; k < a.outputs.length; k++) {
-        assert.ok(a.outputs[k].bytes.length > 0);
-        assert.deepEqual(b.outputs[k].bytes, a.outputs[k].bytes, `output ${k}, seed ${seed}`);
+    try {
+      assert.equal(ma.outputs.length, c.outputs);
+      assert.deepEqual(mb.inputs.map((x) => [x.name, x.dtype, x.shape]), ma.inputs.map((x) => [x.name, x.dtype, x.shape]));
+      assert.deepEqual(mb.outputs.map((x) => [x.name, x.dtype, x.shape]), ma.outputs.map((x) => [x.name, x.dtype, x.shape]));
+      for (const seed of [1, 2, 3]) {
+        for (const x of ma.inputs) assert.equal(x.dtype, c.inputType);
+        const specs = ma.inputs.map((x) => ({ key: x.name, dtype: x.dtype ?? 'float32', shape: x.shape }));
+        const inputs = makeRandomInputs(specs, seed);
+        const a = ma.run(specs.map((x) => inputs[x.key]));
+        const b = mb.run(specs.map((x) => inputs[x.key]));
+        for (let k = 0; k < a.length; k++) {
+          assert.ok(tensorBytes(a[k]).length > 0);
+          assert.deepEqual(tensorBytes(b[k]), tensorBytes(a[k]), `output ${k}, seed ${seed}`);
+        }
+        seen.add(Buffer.from(tensorBytes(a[0])).toString('hex'));
       }
-      seen.add(Buffer.from(a.outputs[0].bytes).toString('hex'));
+    } finally {
+      ma.dispose();
+      mb.dispose();
     }
     // Not a degenerate comparison: the inputs drive the outputs.
     assert.ok(seen.size > 1, 'different inputs gave the same output');
