@@ -251,6 +251,22 @@ export const err = {
     );
   },
 
+  // --- build plugin ---
+  /**
+   * A model imported with `?tflite` (or listed in the plugin's `models`) failed to convert. Keeps
+   * the cause's code when it is a TfconvError (so callers can still tell what went wrong), and
+   * names the model as the importer wrote it, since that is what the user can find.
+   */
+  buildConversion(model: string, cause: unknown): TfconvError {
+    const why = cause instanceof TfconvError ? cause.message : `internal error (please report): ${cause instanceof Error ? cause.message : String(cause)}`;
+    const code = cause instanceof TfconvError ? cause.code : ErrorCode.INTERNAL;
+    return new TfconvError(code, `tfconv: cannot convert ${model}: ${why}`, { file: model }, { cause });
+  },
+  /** A `?tflite&key=value` import query or plugin model option that tfconv does not take. */
+  badModelQuery(model: string, key: string, problem: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_OPTION, `${model}: option '${key}': ${problem}`, { file: model });
+  },
+
   // --- internal ---
   internal(why: string): TfconvError {
     return new TfconvError(ErrorCode.INTERNAL, `internal error (please report): ${why}`);
