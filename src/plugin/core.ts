@@ -2,7 +2,7 @@
 // and esbuild). Two ways in:
 //
 //   import kwsUrl from './models/kws?tflite&quantize=dynamic'   // resolved beside the importer
-//   tfconv({ models: ['models/kws'] }) + import models from 'tfconv:models'  // { kws: url }
+//   tfconv({ models: ['models/kws'] }) + import models from 'tfconv/models'  // { kws: url }
 //
 // Either way the model is converted at build time through the content-keyed cache (api/cache.ts,
 // node_modules/.cache/tfconv by default), so an unchanged model is converted once; the .tflite is
@@ -22,13 +22,13 @@ export type { TfconvModelOptions } from './options.js';
 export interface TfconvModelEntry extends TfconvModelOptions {
   /** SavedModel directory or GraphDef .pb, relative to the root. */
   model: string;
-  /** Key in `tfconv:models` and the asset's base name (default: the model's base name). */
+  /** Key in `tfconv/models` and the asset's base name (default: the model's base name). */
   name?: string;
 }
 
 export interface TfconvPluginOptions {
   /** Models converted and emitted on every build, whether imported or not; their URLs are the
-   * default export of the virtual module 'tfconv:models'. */
+   * default export of the virtual module 'tfconv/models'. */
   models?: Array<string | TfconvModelEntry>;
   /** Options for every model; an import query or a `models` entry overrides them. */
   defaults?: TfconvModelOptions;
@@ -47,7 +47,7 @@ export interface TfconvPluginOptions {
 
 const QUERY_RE = /\?(?:.*&)?tflite(?:[=&]|$)/;
 const PREFIX = '\0tfconv:';
-const MODELS_ID = 'tfconv:models';
+const MODELS_ID = 'tfconv/models';
 const MODELS_RESOLVED = '\0tfconv-models';
 
 interface Emitted {
@@ -157,11 +157,11 @@ export function createTfconvPlugin(options: TfconvPluginOptions = {}, meta: Unpl
     enforce: 'pre',
     async buildStart() {
       // The listed models are converted (and their errors reported) on every build, imported or
-      // not; the module 'tfconv:models' converts again through the cache to get their URLs.
+      // not; the module 'tfconv/models' converts again through the cache to get their URLs.
       if (entries.length > 0 && !viteServe) await loadModelsList(this);
     },
     resolveId: {
-      filter: { id: /\?(?:.*&)?tflite(?:[=&]|$)|^tfconv:models$/ },
+      filter: { id: /\?(?:.*&)?tflite(?:[=&]|$)|^tfconv\/models$/ },
       handler(id, importer) {
         if (id === MODELS_ID) return MODELS_RESOLVED;
         if (!QUERY_RE.test(id)) return null;
