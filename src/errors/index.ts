@@ -251,6 +251,26 @@ export const err = {
     );
   },
 
+  // --- build plugin ---
+  /**
+   * A model imported with `?tflite` (or listed in the plugin's `models`) failed to convert. Keeps
+   * the cause's code when it is a TfconvError (so callers can still tell what went wrong), and
+   * names the model by its path from the project root, since that is what the user can find. An
+   * internal error keeps its cause (and stack) for the bug report.
+   */
+  buildConversion(model: string, cause: unknown): TfconvError {
+    const why = cause instanceof TfconvError ? cause.message : `internal error (please report): ${cause instanceof Error ? cause.message : String(cause)}`;
+    const code = cause instanceof TfconvError ? cause.code : ErrorCode.INTERNAL;
+    const e = new TfconvError(code, `tfconv: cannot convert ${model}: ${why}`, { file: model }, cause instanceof TfconvError ? {} : { cause });
+    // Bundlers print the stack of a build error: for the user's own mistake, the one line is all.
+    if (cause instanceof TfconvError) e.stack = `${e.name}: ${e.message}`;
+    return e;
+  },
+  /** A `?tflite&key=value` import query or plugin model option that tfconv does not take. */
+  badModelQuery(model: string, key: string, problem: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_OPTION, `${model}: option '${key}': ${problem}`, { file: model });
+  },
+
   // --- internal ---
   internal(why: string): TfconvError {
     return new TfconvError(ErrorCode.INTERNAL, `internal error (please report): ${why}`);

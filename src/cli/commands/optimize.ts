@@ -2,6 +2,7 @@
 // parses options and prints what was done.
 
 import type { Argv } from 'yargs';
+import { optimizeIfChanged } from '../../api/if-changed.js';
 import { optimize } from '../../api/optimize.js';
 import { err } from '../../errors/index.js';
 import { ALL_PASSES } from '../../passes/pipeline.js';
@@ -44,10 +45,12 @@ export const optimizeCommand: CliCommand = {
       .option('mean', { type: 'string', describe: 'image representative data: per-channel mean, e.g. 127.5 or 123.7,116.3,103.5' })
       .option('std', { type: 'string', describe: 'image representative data: per-channel std, e.g. 127.5' })
       .option('seed', { type: 'number', describe: "seed for --representative random (default 1)" })
+      .option('if-changed', { type: 'boolean', default: false, describe: 'skip when the output is newer than the model and was made with the same options' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .example('$0 optimize saved_model/ -o model.tflite', 'convert the serving_default signature')
       .example('$0 optimize frozen.pb --input-arrays Reshape_2 --output-arrays labels_softmax', 'cut a frozen graph')
-      .example('$0 optimize saved_model/ --verify', 'convert and check against TensorFlow semantics'),
+      .example('$0 optimize saved_model/ --verify', 'convert and check against TensorFlow semantics')
+      .example('$0 optimize saved_model/ -o public/model.tflite --if-changed', 'in a prebuild npm script: convert only when needed'),
   handler: optimizeHandler,
 };
 
@@ -58,7 +61,7 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
   const samples = Number(args['verify-samples']);
   if (!Number.isInteger(samples) || samples < 1) throw err.badOption('verify-samples', 'must be a positive integer');
   const quiet = args.quiet === true;
-  const r = await optimize(model, {
+  const r = await (args['if-changed'] === true ? optimizeIfChanged : optimize)(model, {
     ...(typeof args.output === 'string' ? { output: args.output } : {}),
     ...(typeof args['tag-set'] === 'string' ? { tagSet: args['tag-set'] } : {}),
     ...(strings(args.signature).length ? { signatures: strings(args.signature) } : {}),
@@ -77,6 +80,10 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
       ? { verify: { samples, seed: Number(args['verify-seed']), atol: Number(args.atol), rtol: Number(args.rtol) } }
       : {}),
   });
+  if ('skipped' in r && r.skipped) {
+    if (!quiet) io.stdout.write(`${model} -> ${r.output}: up to date (${r.reason}); skipped\n`);
+    return 0;
+  }
   if (!quiet) {
     for (const n of r.notes) io.stderr.write(`tfconv: note: ${n}\n`);
     const opCount = Object.values(r.ops).reduce((a, b) => a + b, 0);

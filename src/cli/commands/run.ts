@@ -1,38 +1,20 @@
 // `tfconv run MODEL --input KEY=FILE ...`: run a model on given inputs and print (or save) its
-// outputs, as saved_model_cli run does. A .tflite runs in the real TFLite interpreter (WASM); a
-// frozen GraphDef, or a SavedModel signature (inlined and frozen first), in the TF reference (tfjs).
+// outputs, as saved_model_cli run does. A thin layer over api/run.ts: parses the flags, prints
+// the outputs and writes --out.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { type DType, dtypeFromTf, isFloat } from '../../core/dtype.js';
+import { type InputSpec, type NamedTensor, runModel } from '../../api/run.js';
 import { type TensorValue, numElements, toFloat64 } from '../../core/tensor.js';
 import { err } from '../../errors/index.js';
-import { castTensor, formatElement, isCastable, readTensorSource, tensorFromJson, tensorToJsonValue, writeTensorFile } from '../../io/index.js';
-import { type GraphDef, GraphDefCodec } from '../../proto/index.js';
-import { loadForConversion } from '../../convert/load.js';
-import { detectModel } from '../../readers/detect.js';
-import { parseTensorName, runTfReference } from '../../runtime/tf-reference.js';
-import { TfliteRuntime, type TfliteTensorInfo } from '../../runtime/tflite.js';
+import { formatElement, tensorToJsonValue, writeTensorFile } from '../../io/index.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
 
 /** Tensors with up to this many elements are printed whole; larger ones are summarised. */
 const PRINT_ALL_LIMIT = 32;
 const PREVIEW = 8;
-
-interface InputArg {
-  key: string;
-  /** A file source ("x.npy", "x.npz:key") or a parsed JSON literal. */
-  file?: string;
-  json?: unknown;
-  flag: 'input' | 'input-exprs';
-}
-
-interface NamedTensor {
-  name: string;
-  value: TensorValue;
-}
 
 export const runCommand: CliCommand = {
   command: 'run <model>',
@@ -69,18 +51,18 @@ export const runCommand: CliCommand = {
 
 async function runHandler(args: Record<string, unknown>, io: CliIO): Promise<number> {
   const modelPath = String(args.model);
-  const inputs = parseInputArgs(args);
+  const inputs = parseInputSpecs(args);
   const fetches = parseList(args['output-arrays']);
   if (Array.isArray(args.out)) throw err.badOption('out', 'given more than once');
   const out = typeof args.out === 'string' ? args.out : undefined;
   if (out !== undefined) checkOutPath(out);
 
-  const detected = detectModel(modelPath);
-  if (detected.note) io.stderr.write(`tfconv: note: ${detected.note}\n`);
-  let outputs: NamedTensor[];
-  if (detected.kind === 'tflite') outputs = await runTflite(detected.path, inputs, fetches, io);
-  else if (detected.kind === 'graphdef') outputs = await runGraphDef(detected.path, inputs, fetches);
-  else outputs = await runSavedModel(detected.path, inputs, args);
+  const outputs = await runModel(modelPath, inputs, {
+    ...(fetches ? { outputs: fetches } : {}),
+    ...(typeof args['signature-def'] === 'string' ? { signature: args['signature-def'] } : {}),
+    ...(typeof args['tag-set'] === 'string' ? { tagSet: args['tag-set'] } : {}),
+    log: (note) => io.stderr.write(`tfconv: note: ${note}\n`),
+  });
 
   if (out !== undefined && path.extname(out).toLowerCase() === '.npy' && outputs.length !== 1) {
     throw err.badOption('out', `a .npy file holds one array but there are ${outputs.length} outputs; use .npz, .json or a directory`);
@@ -95,8 +77,8 @@ async function runHandler(args: Record<string, unknown>, io: CliIO): Promise<num
 
 // --- arguments -------------------------------------------------------------------------------
 
-function parseInputArgs(args: Record<string, unknown>): InputArg[] {
-  const result: InputArg[] = [];
+function parseInputSpecs(args: Record<string, unknown>): InputSpec[] {
+  const result: InputSpec[] = [];
   const seen = new Set<string>();
   const take = (flag: 'input' | 'input-exprs', raw: unknown) => {
     for (const item of asStrings(raw)) {
@@ -143,113 +125,6 @@ function checkOutPath(out: string): void {
   if (['.npy', '.npz', '.json'].includes(ext)) return;
   if (out.endsWith('/') || out.endsWith(path.sep) || (fs.existsSync(out) && fs.statSync(out).isDirectory()) || ext === '') return;
   throw err.badOption('out', `'${out}': expected OUT.npy, OUT.npz, OUT.json or a directory`);
-}
-
-/** An input's value, in the dtype the model wants (values checked, never clamped). */
-function loadInput(arg: InputArg, want: DType | null, what: string): TensorValue {
-  if (arg.json !== undefined) return tensorFromJson(arg.json, what, want ?? undefined);
-  const v = readTensorSource(arg.file as string);
-  if (want === null || v.dtype === want) return v;
-  if (isCastable(v.dtype) && isCastable(want) && (isFloat(want) || !isFloat(v.dtype))) return castTensor(v, want, what);
-  throw err.badInput(arg.key, `expected ${want}, got ${v.dtype} from ${arg.file}`);
-}
-
-// --- TFLite ----------------------------------------------------------------------------------
-
-async function runTflite(file: string, inputs: InputArg[], fetches: string[] | undefined, io: CliIO): Promise<NamedTensor[]> {
-  const bytes = fs.readFileSync(file);
-  const rt = await TfliteRuntime.load();
-  const model = rt.loadModel(bytes, { name: file });
-  try {
-    const byName: Record<string, TensorValue> = {};
-    for (const arg of inputs) {
-      const info = resolveTfliteInput(model.inputs, arg.key);
-      if (byName[info.name]) throw err.badOption(arg.flag, `inputs '${arg.key}' and another key both name '${info.name}'`);
-      byName[info.name] = loadInput(arg, info.dtype, `input '${arg.key}'`);
-    }
-    const missing = model.inputs.filter((i) => !byName[i.name]);
-    if (missing.length > 0) {
-      throw err.badInput(missing[0].name, `no value given; the model needs ${model.inputs.map(describeTfliteTensor).join(', ')} (give each with --input or --input-exprs)`);
-    }
-    let selected: TfliteTensorInfo[];
-    if (fetches) {
-      selected = fetches.map((f) => {
-        const o = model.outputs.find((x) => x.name === f || x.name === `${f}:0`);
-        if (!o) throw err.badOption('output-arrays', `the model has no output '${f}'; outputs: ${model.outputs.map((x) => `'${x.name}'`).join(', ')}`);
-        return o;
-      });
-    } else {
-      selected = model.outputs.filter((o) => o.dtype !== null);
-    }
-    const values = model.run(byName, { outputs: selected.map((o) => o.name) });
-    if (!fetches) {
-      for (const o of model.outputs.filter((x) => x.dtype === null)) {
-        io.stderr.write(`tfconv: note: output '${o.name}' has a type the TFLite WASM runtime cannot read (int64, float16 or string); skipped\n`);
-      }
-    }
-    return selected.map((o, i) => ({ name: o.name, value: values[i] }));
-  } finally {
-    model.dispose();
-  }
-}
-
-/** A key names an input by tensor name, by name without ":0", or by its serving signature key. */
-function resolveTfliteInput(inputs: readonly TfliteTensorInfo[], key: string): TfliteTensorInfo {
-  const candidates = [key, `${key}:0`, `serving_default_${key}:0`, `serving_default_${key}`];
-  for (const c of candidates) {
-    const hit = inputs.find((i) => i.name === c);
-    if (hit) return hit;
-  }
-  throw err.badInput(key, `the model has no such input; inputs: ${inputs.map(describeTfliteTensor).join(', ')}`);
-}
-
-function describeTfliteTensor(t: TfliteTensorInfo): string {
-  return `'${t.name}' (${t.dtype ?? 'unreadable type'} [${t.shape.join(', ')}])`;
-}
-
-// --- GraphDef --------------------------------------------------------------------------------
-
-async function runGraphDef(file: string, inputs: InputArg[], fetches: string[] | undefined): Promise<NamedTensor[]> {
-  const graph = GraphDefCodec.decode(fs.readFileSync(file), file);
-  const nodes = new Map(graph.node.map((n) => [n.name, n]));
-  const feeds: Record<string, TensorValue> = {};
-  for (const arg of inputs) {
-    const n = nodes.get(parseTensorName(arg.key).node);
-    const want = n && n.op.startsWith('Placeholder') && n.attr.dtype?.type !== undefined ? (dtypeFromTf(n.attr.dtype.type) ?? null) : null;
-    feeds[arg.key] = loadInput(arg, want, `input '${arg.key}'`);
-  }
-  const names = fetches ?? defaultFetches(graph, file);
-  const values = await runTfReference(graph, feeds, names);
-  return names.map((name, i) => ({ name, value: values[i] }));
-}
-
-/** A SavedModel signature: prepared (functions inlined, variables frozen) and run in the TF reference. */
-async function runSavedModel(dir: string, inputs: InputArg[], args: Record<string, unknown>): Promise<NamedTensor[]> {
-  const signature = typeof args['signature-def'] === 'string' ? args['signature-def'] : undefined;
-  const tagSet = typeof args['tag-set'] === 'string' ? args['tag-set'] : undefined;
-  const loaded = loadForConversion(dir, { ...(tagSet ? { tagSet } : {}), ...(signature ? { signatures: [signature] } : {}) });
-  const g = loaded.graphs[0];
-  const feeds: Record<string, TensorValue> = {};
-  for (const arg of inputs) {
-    const inp = g.inputs.find((i) => i.key === arg.key || i.name === arg.key);
-    if (!inp) throw err.badInput(arg.key, `signature '${g.signatureKey}' has no such input; inputs: ${g.inputs.map((i) => i.key).join(', ')}`);
-    feeds[inp.name] = loadInput(arg, inp.dtype, `input '${arg.key}'`);
-  }
-  const values = await runTfReference(g.graphDef, feeds, g.outputs.map((o) => o.name));
-  return g.outputs.map((o, i) => ({ name: o.key, value: values[i] }));
-}
-
-const NOT_OUTPUTS = new Set(['Placeholder', 'PlaceholderWithDefault', 'Const', 'NoOp', 'Assert', 'SaveV2', 'RestoreV2', 'Save', 'Restore', 'Print', 'PrintV2']);
-
-/** Nodes nothing else consumes (a frozen graph's outputs), when --output-arrays is not given. */
-function defaultFetches(graph: GraphDef, file: string): string[] {
-  const consumed = new Set<string>();
-  for (const n of graph.node) for (const i of n.input) consumed.add(parseTensorName(i.replace(/^\^/, '')).node);
-  const sinks = graph.node.filter((n) => !consumed.has(n.name) && !NOT_OUTPUTS.has(n.op)).map((n) => `${n.name}:0`);
-  if (sinks.length === 0 || sinks.length > 8) {
-    throw err.badOption('output-arrays', `cannot tell the outputs of ${file} (${sinks.length === 0 ? 'no node is unconsumed' : `${sinks.length} unconsumed nodes`}); name them, e.g. --output-arrays ${sinks.slice(0, 2).join(',') || 'NODE:0'}`);
-  }
-  return sinks;
 }
 
 // --- output ----------------------------------------------------------------------------------
