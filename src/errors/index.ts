@@ -68,6 +68,8 @@ export const ErrorCode = {
   // --- quantization ---
   QUANTIZATION: 'QUANTIZATION',
   NO_REPRESENTATIVE_DATA: 'NO_REPRESENTATIVE_DATA',
+  // --- model builder ---
+  BAD_MODEL_SPEC: 'BAD_MODEL_SPEC',
   // --- internal: a bug in tfconv, not the user's fault ---
   INTERNAL: 'INTERNAL',
 } as const;
@@ -249,6 +251,12 @@ export const err = {
       ErrorCode.NO_REPRESENTATIVE_DATA,
       'int8 quantization needs representative data: pass --representative PATH (.npy, .npz, .json or an image directory), or --representative random to calibrate on seeded random inputs',
     );
+  },
+
+  // --- model builder ---
+  /** A model description the builder cannot write (bad layer options, shapes that do not fit). */
+  badModelSpec(layer: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_MODEL_SPEC, `layer '${layer}': ${why}`, { node: layer });
   },
 
   // --- internal ---
