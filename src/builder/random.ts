@@ -26,7 +26,12 @@ export function glorotNormal(fanIn: number, fanOut: number): Initializer {
   return { kind: 'normal', std: Math.sqrt(2 / (fanIn + fanOut)) };
 }
 
-/** xoshiro128** (Blackman and Vigna), seeded through splitmix32. */
+const TWO_POW_MINUS_32 = 2.3283064365386963e-10;
+
+/**
+ * xoshiro128** (Blackman and Vigna), seeded through splitmix32. The state is kept as int32 so
+ * the hot loops stay in small-integer arithmetic; fill loops copy it into locals.
+ */
 export class Xoshiro128 {
   private a: number;
   private b: number;
@@ -34,13 +39,13 @@ export class Xoshiro128 {
   private d: number;
 
   constructor(seed: number) {
-    let s = seed >>> 0;
+    let s = seed | 0;
     const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
+      s = (s + 0x9e3779b9) | 0;
       let z = s;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return z ^ (z >>> 16);
     };
     this.a = next();
     this.b = next();
@@ -51,7 +56,7 @@ export class Xoshiro128 {
 
   /** Next 32-bit unsigned integer. */
   nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9);
     const t = this.b << 9;
     this.c ^= this.a;
     this.d ^= this.b;
@@ -59,17 +64,48 @@ export class Xoshiro128 {
     this.a ^= this.d;
     this.c ^= t;
     this.d = rotl(this.d, 11);
-    return result;
+    return r >>> 0;
   }
 
   /** Uniform in [0, 1) with 32 bits of resolution. */
   nextFloat(): number {
-    return this.nextU32() / 4294967296;
+    return this.nextU32() * TWO_POW_MINUS_32;
+  }
+
+  /**
+   * out[i] = offset + scale * (u1 + ... + u_k) for k uniforms per element, the uniforms drawn in
+   * order as nextFloat() would (the same stream, without a call per draw).
+   */
+  fillSums(out: Float32Array, k: number, offset: number, scale: number): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    for (let i = 0; i < out.length; i++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) {
+        let r = Math.imul(b, 5);
+        r = Math.imul((r << 7) | (r >>> 25), 9);
+        const t = b << 9;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = (d << 11) | (d >>> 21);
+        sum += (r >>> 0) * TWO_POW_MINUS_32;
+      }
+      out[i] = offset + scale * sum;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
   }
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /** FNV-1a over the UTF-16 code units of `text`, mixed with `seed`: the stream seed of one variable. */
@@ -94,18 +130,13 @@ export function fill(out: Float32Array, init: Initializer, rng: Xoshiro128): voi
     case 'constant':
       out.fill(init.value);
       return;
-    case 'uniform': {
-      const span = init.high - init.low;
-      for (let i = 0; i < out.length; i++) out[i] = init.low + span * rng.nextFloat();
+    case 'uniform':
+      rng.fillSums(out, 1, init.low, init.high - init.low);
       return;
-    }
     case 'normal': {
-      const mean = init.mean ?? 0;
+      // mean + std * sqrt(3) * (u1 + u2 + u3 + u4 - 2)
       const scale = init.std * SQRT3;
-      for (let i = 0; i < out.length; i++) {
-        const s = rng.nextFloat() + rng.nextFloat() + rng.nextFloat() + rng.nextFloat() - 2;
-        out[i] = mean + scale * s;
-      }
+      rng.fillSums(out, 4, (init.mean ?? 0) - 2 * scale, scale);
       return;
     }
   }
