@@ -433,7 +433,7 @@ function restoreFunction(vars: VariableSpec[], keyOf: (v: VariableSpec) => strin
   fb.node({ name: 'NoOp', op: 'NoOp', shapes: [], device: CPU_0 });
   const n = vars.length;
   const last = fb.node({
-    name: `Identity_${n}`,
+    name: n === 0 ? 'Identity' : `Identity_${n}`,
     op: 'Identity',
     inputs: [prefix, ...sorted.map((a) => `^${a}`), '^NoOp'],
     attrs: { T: S },

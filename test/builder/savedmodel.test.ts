@@ -355,3 +355,18 @@ test('model descriptions that cannot be written are BAD_MODEL_SPEC errors naming
   bad(() => new ModelBuilder({ seed: -1 }), /seed/);
   bad(() => m.build(new ModelBuilder().input([2])), /not a layer output of this model/);
 });
+
+test('a model without variables still has the full layout: empty restore, nothing captured', (t) => {
+  const m = new ModelBuilder();
+  const model = m.build(m.flatten(m.maxPooling2d(m.input([8, 8, 2]))));
+  const dir = path.join(tmpDir(t), 'plain');
+  writeModel(dir, model);
+  const mg = readSavedModel(dir).metaGraphs[0];
+  assert.deepEqual(mapVariables(dir, mg.def).bindings, []);
+  assert.deepEqual(TensorBundle.open(savedModelVariablesPrefix(dir)).keys(), [OBJECT_GRAPH_KEY]);
+  const [g] = loadForConversion(dir).graphs;
+  assert.deepEqual(
+    g?.graphDef.node.filter((n) => !['Identity', 'IdentityN'].includes(n.op)).map((n) => n.op),
+    ['Placeholder', 'MaxPool', 'Const', 'Reshape'],
+  );
+});
