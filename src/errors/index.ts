@@ -68,6 +68,8 @@ export const ErrorCode = {
   // --- quantization ---
   QUANTIZATION: 'QUANTIZATION',
   NO_REPRESENTATIVE_DATA: 'NO_REPRESENTATIVE_DATA',
+  // --- model builder ---
+  BAD_MODEL_SPEC: 'BAD_MODEL_SPEC',
   // --- internal: a bug in tfconv, not the user's fault ---
   INTERNAL: 'INTERNAL',
 } as const;
@@ -269,6 +271,12 @@ export const err = {
   /** A `?tflite&key=value` import query or plugin model option that tfconv does not take. */
   badModelQuery(model: string, key: string, problem: string): TfconvError {
     return new TfconvError(ErrorCode.BAD_OPTION, `${model}: option '${key}': ${problem}`, { file: model });
+  },
+
+  // --- model builder ---
+  /** A model description the builder cannot write (bad layer options, shapes that do not fit). */
+  badModelSpec(layer: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_MODEL_SPEC, `layer '${layer}': ${why}`, { node: layer });
   },
 
   // --- internal ---

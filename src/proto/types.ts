@@ -80,6 +80,12 @@ export interface VersionDef {
   bad_consumers: number[];
 }
 
+/** ResourceHandleProto.DtypeAndShape: what a resource argument points at (ArgDef.handle_data). */
+export interface ResourceDtypeAndShape {
+  dtype: DataTypeNum;
+  shape: TensorShapeProto | null;
+}
+
 export interface ArgDef {
   name: string;
   description: string;
@@ -88,6 +94,8 @@ export interface ArgDef {
   number_attr: string;
   type_list_attr: string;
   is_ref: boolean;
+  /** Resource arguments of TF2 functions: the variable's dtype and shape. */
+  handle_data?: ResourceDtypeAndShape[];
 }
 
 export interface AttrDef {
