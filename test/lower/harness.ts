@@ -135,6 +135,7 @@ export async function compareWithTf(
         assert.deepEqual(g.shape, ref[k].shape, `output ${k} shape`);
         const x = toNumbers(g);
         const y = toNumbers(ref[k]);
+        assert.equal(x.length, y.length, `output ${k}: ${x.length} values from TFLite, ${y.length} from the TF reference`);
         for (let i = 0; i < x.length; i++) {
           const d = Math.abs(x[i] - y[i]);
           if (Number.isNaN(d) && !(Number.isNaN(x[i]) && Number.isNaN(y[i]))) maxAbs[k] = Number.POSITIVE_INFINITY;
