@@ -63,8 +63,11 @@ export const spatialOnly = (attr: string): Constraint =>
     return v.length === 4 && v[0] === 1 && v[3] === 1;
   });
 
-/** Output `i` has a static shape (lowerings that write the shape into the model). */
-export const staticOutput: Constraint = constraint('the output shape must be known (give --input-shape)', (n) => n.outputs[0]?.shape != null);
+/** The output shape is fully known (lowerings that write the shape into the model as a constant). */
+export const staticOutput: Constraint = constraint('the output shape must be known when converting (a shape computed at run time is not supported)', (n) => {
+  const s = n.outputs[0]?.shape;
+  return !!s && s.every((d) => d >= 0);
+});
 
 // --- Lowerings -------------------------------------------------------------------------------------
 

@@ -120,11 +120,6 @@ const CONV: Constraint[] = [
   constraint('padding must be SAME, VALID or EXPLICIT', (n) => ['SAME', 'VALID', 'EXPLICIT'].includes(n.attrString('padding', 'VALID'))),
 ];
 
-const notGrouped: Constraint = constraint('the filter must have as many input channels as the input (grouped convolution is not supported)', (n) => {
-  const x = n.inputs[0]?.shape;
-  const w = n.inputs[1]?.shape;
-  return !x || !w || x.length !== 4 || w.length !== 4 || x[3] === w[2];
-});
 
 export const LOWERINGS: Record<string, Lowering> = {
   ...Object.fromEntries(Object.entries(BINARY).map(([tf, tfl]) => [tf, same(tfl, () => noAct)])),
@@ -248,9 +243,9 @@ export const LOWERINGS: Record<string, Lowering> = {
   MaxPool: lowering({ tfl: ['MAX_POOL_2D'], constraints: POOL, lower: (n, g) => [pool(n, g, 'MAX_POOL_2D')] }),
   Conv2D: lowering({
     tfl: ['CONV_2D', 'PAD'],
-    constraints: [...CONV, notGrouped],
+    constraints: CONV,
     lower: lowerConv2D,
-    note: 'weights transposed to [O,H,W,I] with a zero bias; EXPLICIT padding becomes a PAD in front',
+    note: 'weights transposed to [O,H,W,I] with a zero bias; EXPLICIT padding becomes a PAD in front; grouped convolution is CONV_2D version 6',
   }),
   DepthwiseConv2dNative: lowering({
     tfl: ['DEPTHWISE_CONV_2D', 'PAD'],

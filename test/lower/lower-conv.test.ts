@@ -271,3 +271,38 @@ test('AvgPool VALID -> AVERAGE_POOL_2D', async (t) => {
 test('MaxPool SAME, strides 2 -> MAX_POOL_2D', async (t) => {
   await checkOp(t, pool('MaxPool', { padding: 'SAME', ksize: [1, 3, 3, 1], strides: [1, 2, 2, 1], x: [1, 7, 7, 4] }), ['y'], { ops: ['MAX_POOL_2D@1'], atol: 0 });
 });
+
+// tfjs has no grouped convolution: checked against a float64 hand computation. Groups split the
+// input channels and the output channels into contiguous blocks (filter [H, W, C/G, O]).
+test('Conv2D with 2 groups -> CONV_2D version 6 (hand-computed reference)', async (t) => {
+  const [H, W, C, G, O, K] = [5, 6, 4, 2, 6, 3];
+  const b = new GraphDefBuilder();
+  b.op('y', 'Conv2D', [b.placeholder('x', 'float32', [1, H, W, C]), b.weights('w', [K, K, C / G, O], 1)], {
+    ...T(),
+    padding: a.s('VALID'),
+    strides: a.ints([1, 1, 1, 1]),
+    data_format: a.s('NHWC'),
+  });
+  const c = convert(b.build(), ['y']);
+  assert.deepEqual(opsOf(c), ['CONV_2D@6']);
+  const x = randomValue('float32', [1, H, W, C], 3);
+  const X = x.data as Float32Array;
+  const Wt = randomValue('float32', [K, K, C / G, O], 1).data as Float32Array;
+  const [got] = await runTflite(c, [x]);
+  const [OH, OW, cg, og] = [H - K + 1, W - K + 1, C / G, O / G];
+  assert.deepEqual(got.shape, [1, OH, OW, O]);
+  let maxErr = 0;
+  let k = 0;
+  for (let i = 0; i < OH; i++) {
+    for (let j = 0; j < OW; j++) {
+      for (let o = 0; o < O; o++) {
+        const g = Math.floor(o / og);
+        let s = 0;
+        for (let u = 0; u < K; u++) for (let v = 0; v < K; v++) for (let ci = 0; ci < cg; ci++) s += X[((i + u) * W + (j + v)) * C + g * cg + ci] * Wt[((u * K + v) * cg + ci) * O + o];
+        maxErr = Math.max(maxErr, Math.abs((got.data as Float32Array)[k++] - s));
+      }
+    }
+  }
+  t.diagnostic(`max abs error ${maxErr.toExponential(2)} against float64 (hand-computed) [CONV_2D@6]`);
+  assert.ok(maxErr <= 1e-5);
+});
