@@ -11,6 +11,7 @@ import { foldConstants } from './fold-constants.js';
 import { foldPadIntoConv } from './fold-pad-into-conv.js';
 import { fuseActivation } from './fuse-activation.js';
 import { fuseAddIntoBias } from './fuse-add-into-bias.js';
+import { fuseBiasIntoTransposeConv } from './fuse-bias-into-transpose-conv.js';
 import { fuseMulIntoConv } from './fuse-mul-into-conv.js';
 import { fuseReluN1To1 } from './fuse-relu-n1-to-1.js';
 import { fuseRelu6 } from './fuse-relu6.js';
@@ -38,6 +39,7 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   fuseAddIntoBias,
   fuseMulIntoConv,
   fuseAddIntoBias,
+  fuseBiasIntoTransposeConv,
   // The pad fold needs final conv options; activation fusion must come after bias fusion,
   // since an ADD between conv and RELU blocks it.
   foldPadIntoConv,
