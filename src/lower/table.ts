@@ -211,6 +211,13 @@ export const LOWERINGS: Record<string, Lowering> = {
     ],
   }),
   Gather: same('GATHER', () => ({ axis: 0, batch_dims: 0 })),
+  // TFLite has no IS_NAN; x != x is true exactly for NaN (what TFLite's converter writes too).
+  IsNan: lowering({
+    tfl: ['NOT_EQUAL'],
+    constraints: [constraint('the input must be float32', (n) => n.inputs[0]?.dtype === 'float32')],
+    lower: (n, g) => [tflNode(g, n.name, 'NOT_EQUAL', [n.input(0), n.input(0)], n.outputs)],
+    note: 'NOT_EQUAL(x, x)',
+  }),
   ResizeBilinear: withInt32Inputs('RESIZE_BILINEAR', [[1, 'the size']], (n) => ({
     align_corners: n.attrBool('align_corners', false),
     half_pixel_centers: n.attrBool('half_pixel_centers', false),

@@ -242,3 +242,11 @@ test('Sigmoid(x) * x (swish) stays LOGISTIC + MUL', async (t) => {
   b.op('y', 'Mul', [s, x], T());
   await checkOp(t, b.build(), ['y'], { ops: ['LOGISTIC@1', 'MUL@1'], atol: EXACT, rtol: 1e-5, makeInputs: scaled({ x: [2, 8] }, 3) });
 });
+
+test('IsNan -> NOT_EQUAL(x, x)', async (t) => {
+  await checkOp(t, unary('IsNan', [2, 4]), ['y'], {
+    ops: ['NOT_EQUAL@1'],
+    atol: 0,
+    makeInputs: () => ({ x: makeValue('float32', [2, 4], [0, Number.NaN, 1, Number.POSITIVE_INFINITY, Number.NaN, -2, -0, Number.NEGATIVE_INFINITY]) }),
+  });
+});
