@@ -1,6 +1,7 @@
 // TFLite op versions, as data: the lowest version whose kernel supports the features a node uses,
-// as TFLite's own rules decide (GetBuiltinOperatorVersion in tflite/tools/versioning/op_version.cc,
-// now google-ai-edge/LiteRT tflite/converter/tools/versioning/), and the oldest runtime that has
+// as TFLite's own rules decide (GetBuiltinOperatorVersion in tensorflow/lite/tools/versioning/
+// op_version.cc, now google-ai-edge/LiteRT tflite/converter/tools/versioning/, read at f67457790c),
+// and the oldest runtime that has
 // every (op, version) of a model (runtime_version.cc). A version the runtime lacks makes the model
 // unloadable ("Didn't find op for builtin opcode 'ADD' version '5'"), so "latest" is never the answer.
 //
@@ -397,6 +398,8 @@ export function maxTargetVersion(op: string): number {
 // --- Runtime versions (runtime_version.cc) -------------------------------------------------------
 // Per op, the TFLite release that first has each version: index 0 is version 1. null where the
 // version does not exist (BROADCAST_TO 1). Ops absent from the map count for nothing, as there.
+// Transcribed from google-ai-edge/LiteRT tflite/converter/tools/versioning/runtime_version.cc
+// (f67457790c, 2026-08); older releases only lack the newest entries.
 
 const RUNTIME_VERSIONS: Readonly<Record<string, readonly (string | null)[]>> = {
   ABS: ['1.13.0', '2.4.0', '2.5.0', '2.6.0', '2.12.0'],
