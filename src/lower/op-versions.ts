@@ -1,9 +1,9 @@
 // TFLite op versions, as data: the lowest version whose kernel supports the features a node uses,
 // as TFLite's own rules decide (GetBuiltinOperatorVersion in tensorflow/lite/tools/versioning/
 // op_version.cc, now google-ai-edge/LiteRT tflite/converter/tools/versioning/, read at f67457790c),
-// and the oldest runtime that has
-// every (op, version) of a model (runtime_version.cc). A version the runtime lacks makes the model
-// unloadable ("Didn't find op for builtin opcode 'ADD' version '5'"), so "latest" is never the answer.
+// and the oldest runtime that has every (op, version) of a model (runtime_version.cc). A version
+// the runtime lacks makes the model unloadable ("Didn't find op for builtin opcode 'ADD' version
+// '5'"), so "latest" is never the answer.
 //
 // Per op, an ordered list of rules {version, when}: the first rule whose features all hold gives
 // the version; no match gives 1. The order is op_version.cc's if-chain order. Features are named
