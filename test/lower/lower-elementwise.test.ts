@@ -107,8 +107,12 @@ test('Softmax of rank 3 (last axis) -> SOFTMAX', async (t) => {
   await checkOp(t, unary('Softmax', [2, 3, 5]), ['y'], { ops: ['SOFTMAX@1'], atol: EXACT, rtol: 1e-5, makeInputs: scaled({ x: [2, 3, 5] }, 3) });
 });
 
-test('LogSoftmax (last axis) -> LOG_SOFTMAX', async (t) => {
-  await checkOp(t, unary('LogSoftmax', [4, 6]), ['y'], { ops: ['LOG_SOFTMAX@1'], atol: 1e-5, rtol: 1e-5, makeInputs: scaled({ x: [4, 6] }, 3) });
+test('LogSoftmax of rank 3 (last axis) -> LOG_SOFTMAX', async (t) => {
+  await checkOp(t, unary('LogSoftmax', [2, 4, 6]), ['y'], { ops: ['LOG_SOFTMAX@1'], atol: 1e-5, rtol: 1e-5, makeInputs: scaled({ x: [2, 4, 6] }, 3) });
+});
+
+test('Softmax of rank 2 -> SOFTMAX', async (t) => {
+  await checkOp(t, unary('Softmax', [3, 10]), ['y'], { ops: ['SOFTMAX@1'], atol: EXACT, rtol: 1e-5, makeInputs: scaled({ x: [3, 10] }, 3) });
 });
 
 for (const [op, tfl] of [
