@@ -18,7 +18,7 @@ import { FLOAT_PIPELINE } from '../../src/passes/pipeline.js';
 import { type PreparedGraph, prepareGraphDef } from '../../src/prepare/index.js';
 import { shapeToProto, tensorToProto } from '../../src/proto/tensor-proto.js';
 import type { AttrValue, GraphDef, NodeDef } from '../../src/proto/types.js';
-import { runTfReference } from '../../src/runtime/tf-reference.js';
+import { type TfReferenceBackend, runTfReference } from '../../src/runtime/tf-reference.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
 import { writeTflite } from '../../src/tflite/index.js';
 import { makeRandomInputs, mulberry32, normals } from '../../src/verify/inputs.js';
@@ -112,7 +112,7 @@ export interface Compared {
  */
 export async function compareWithTf(
   c: Converted,
-  options: { samples?: number; seed?: number; makeInputs?: (seed: number) => Record<string, TensorValue> } = {},
+  options: { samples?: number; seed?: number; makeInputs?: (seed: number) => Record<string, TensorValue>; backend?: TfReferenceBackend } = {},
 ): Promise<Compared> {
   const runtime = await TfliteRuntime.load();
   const model = runtime.loadModel(c.bytes, { name: 'test.tflite' });
@@ -129,7 +129,7 @@ export async function compareWithTf(
         makeRandomInputs(sig.inputs.map((i) => ({ key: i.key, dtype: i.tensor.dtype, shape: i.tensor.shape ?? [] })), seed);
       const feeds: Record<string, TensorValue> = {};
       for (const i of c.prepared.inputs) feeds[i.name] = byKey[i.key];
-      const ref = await runTfReference(c.prepared.graphDef, feeds, c.prepared.outputs.map((o) => o.name));
+      const ref = await runTfReference(c.prepared.graphDef, feeds, c.prepared.outputs.map((o) => o.name), { backend: options.backend ?? 'wasm' });
       const got = model.run(sig.inputs.map((i) => byKey[i.key]));
       got.forEach((g, k) => {
         assert.deepEqual(g.shape, ref[k].shape, `output ${k} shape`);
@@ -166,11 +166,15 @@ export async function checkOp(
 ): Promise<Converted> {
   const c = convert(gd, outputs, { skipPasses: expect.skipPasses });
   assert.deepEqual(opsOf(c), expect.ops);
-  const r = await compareWithTf(c, { makeInputs: expect.makeInputs });
-  r.maxAbs.forEach((e, k) => {
-    t.diagnostic(`max abs error ${e.toExponential(2)} (|ref| <= ${r.refMax[k].toPrecision(3)}) [${expect.ops.join(' ')}]`);
-    assert.ok(e <= expect.atol + (expect.rtol ?? 0) * r.refMax[k], `output ${k}: max abs error ${e} > ${expect.atol}`);
-  });
+  // The tfjs wasm backend uses XNNPACK like the TFLite runtime; its plain-JS cpu backend is a
+  // second, independent opinion (different kernels, different summation order).
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const r = await compareWithTf(c, { makeInputs: expect.makeInputs, backend });
+    r.maxAbs.forEach((e, k) => {
+      t.diagnostic(`max abs error ${e.toExponential(2)} vs tfjs ${backend} (|ref| <= ${r.refMax[k].toPrecision(3)}) [${expect.ops.join(' ')}]`);
+      assert.ok(e <= expect.atol + (expect.rtol ?? 0) * r.refMax[k], `output ${k}: max abs error ${e} > ${expect.atol} against tfjs ${backend}`);
+    });
+  }
   return c;
 }
 
