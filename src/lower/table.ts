@@ -133,7 +133,11 @@ export const LOWERINGS: Record<string, Lowering> = {
   Softmax: same('SOFTMAX', () => ({ beta: 1 })),
   Cast: same(
     'CAST',
-    (n) => ({ in_data_type: tflType(n, 'SrcT', 'float32'), out_data_type: tflType(n, 'DstT', 'float32') }),
+    // The kernel reads the tensor types; the options say the same for readers that look.
+    (n) => ({
+      in_data_type: tfliteType(n.input(0).dtype) ?? tflType(n, 'SrcT', 'float32'),
+      out_data_type: tfliteType(n.output(0).dtype) ?? tflType(n, 'DstT', 'float32'),
+    }),
     [
       constraint('casts from or to float16, float64 or bfloat16 need CAST version 5 or more (TFLite 2.12), newer than tfconv writes', (n) =>
         [n.inputs[0]?.dtype, n.outputs[0]?.dtype].every((d) => !d || !CAST_TYPES_BEYOND.has(d)),
