@@ -202,6 +202,14 @@ export const err = {
   shapeError(node: string, op: string, why: string): TfconvError {
     return new TfconvError(ErrorCode.SHAPE_ERROR, `node '${node}' (${op}): ${why}`, { node, op });
   },
+  /** A TFLite node uses a feature whose op version is newer than the runtime tfconv targets. */
+  opVersionTooNew(node: string, op: string, feature: string, version: number, runtime: string, maxVersion: number): TfconvError {
+    return new TfconvError(
+      ErrorCode.UNSUPPORTED_OPS,
+      `node '${node}' (${op}): ${feature} needs ${op} version ${version} (TFLite ${runtime}); tfconv writes ${op} up to version ${maxVersion}`,
+      { node, op },
+    );
+  },
   /** One error for every unsupported op, so users see the whole list at once. */
   unsupportedOps(ops: ReadonlyArray<{ op: string; count: number; examples: string[] }>): TfconvError {
     const parts = ops.map((o) => `${o.op} x${o.count} (e.g. ${o.examples.map((e) => `'${e}'`).join(', ')})`);

@@ -1,6 +1,10 @@
 // Building blocks of the lowering table: a TF node becomes one or more TFLite nodes. Simple
 // lowerings are one line (`same('RELU')`); the hard ones (weight layouts, padding) use these
 // helpers in a few lines of code.
+//
+// What a TF node must satisfy to be lowered is a list of named constraints: the support check
+// reports the first one that fails (as the reason in the unsupported-ops error) and the generated
+// docs list them all, so the two cannot drift apart.
 
 import { type TensorValue, numElements } from '../core/tensor.js';
 import { err } from '../errors/index.js';
@@ -8,55 +12,118 @@ import { i32Const, tflNode } from '../graph/build.js';
 import type { Graph, Node, Tensor, TfliteOptions } from '../graph/ir.js';
 import { numbers, strides } from '../graph/ops/util.js';
 
+/** A condition on a TF node, with the sentence the user sees when it does not hold. */
+export interface Constraint {
+  /** Why the node cannot be lowered when `holds` is false, e.g. "the axis (input 1) must be a constant". */
+  reason: string;
+  holds: (n: Node) => boolean;
+}
+
 export interface Lowering {
   /** The TFLite builtin(s) this lowering produces, for the support table and the docs. */
   tfl: string[];
+  /** What a node must satisfy; `check` reports the first that fails. */
+  constraints: Constraint[];
   /** Why this node cannot be lowered, or null. Checked for every node before any rewrite. */
-  check?: (n: Node) => string | null;
+  check: (n: Node) => string | null;
   /** The TFLite nodes replacing `n`, in order; they must produce n's output tensors. */
   lower: (n: Node, g: Graph) => Node[];
+  /** One line for the docs: what the lowering does beyond a one-to-one mapping. */
+  note?: string;
+}
+
+/** A lowering with its check derived from its constraints. */
+export function lowering(def: { tfl: string[]; constraints?: Constraint[]; lower: (n: Node, g: Graph) => Node[]; note?: string }): Lowering {
+  const constraints = def.constraints ?? [];
+  return {
+    tfl: def.tfl,
+    constraints,
+    check: (n) => constraints.find((c) => !c.holds(n))?.reason ?? null,
+    lower: def.lower,
+    ...(def.note ? { note: def.note } : {}),
+  };
 }
 
 export const ACTIVATION = { NONE: 0, RELU: 1, RELU_N1_TO_1: 2, RELU6: 3, TANH: 4, SIGN_BIT: 5 } as const;
 export const PADDING = { SAME: 0, VALID: 1 } as const;
 
+// --- Constraints ---------------------------------------------------------------------------------
+
+export const constraint = (reason: string, holds: (n: Node) => boolean): Constraint => ({ reason, holds });
+
+/** Input `i` is a constant (axes, shapes, paddings: TFLite needs them static here). */
+export const constInput = (i: number, what: string): Constraint => constraint(`${what} (input ${i}) must be a constant`, (n) => !!n.inputs[i]?.value);
+
+export const nhwc: Constraint = constraint('data_format must be NHWC', (n) => n.attrString('data_format', 'NHWC') === 'NHWC');
+
+/** A [N, H, W, C] attribute (strides, ksize, dilations) that is 1 along N and C. */
+export const spatialOnly = (attr: string): Constraint =>
+  constraint(`${attr} must be 1 in the batch and channel dimensions`, (n) => {
+    const v = n.attrInts(attr, [1, 1, 1, 1]);
+    return v.length === 4 && v[0] === 1 && v[3] === 1;
+  });
+
+/** The output shape is fully known (lowerings that write the shape into the model as a constant). */
+export const staticOutput: Constraint = constraint('the output shape must be known when converting (a shape computed at run time is not supported)', (n) => {
+  const s = n.outputs[0]?.shape;
+  return !!s && s.every((d) => d >= 0);
+});
+
+// --- Lowerings -------------------------------------------------------------------------------------
+
 /** Same inputs and outputs, a TFLite op and its options. */
-export function same(tfl: string, options: (n: Node) => TfliteOptions = () => ({})): Lowering {
-  return {
-    tfl: [tfl],
-    lower: (n, g) => [tflNode(g, n.name, tfl, n.inputs, n.outputs, options(n))],
-  };
+export function same(tfl: string, options: (n: Node) => TfliteOptions = () => ({}), constraints: Constraint[] = []): Lowering {
+  return lowering({ tfl: [tfl], constraints, lower: (n, g) => [tflNode(g, n.name, tfl, n.inputs, n.outputs, options(n))] });
 }
 
-/** Same, with the inputs at `constIdx` turned into int32 constants (shapes, axes, paddings). */
-export function withInt32Inputs(tfl: string, constIdx: number[], options: (n: Node) => TfliteOptions = () => ({})): Lowering {
-  return {
+/**
+ * Same, with the inputs at `constIdx` required to be constants (named in the reason) and turned
+ * into int32 (shapes, axes, paddings: TFLite kernels want int32 there).
+ */
+export function withInt32Inputs(
+  tfl: string,
+  constIdx: [number, string][],
+  options: (n: Node) => TfliteOptions = () => ({}),
+  extra: { clamp?: boolean; constraints?: Constraint[]; note?: string } = {},
+): Lowering {
+  const idx = constIdx.map(([i]) => i);
+  return lowering({
     tfl: [tfl],
+    constraints: [...constIdx.map(([i, what]) => constInput(i, what)), ...(extra.constraints ?? [])],
     lower: (n, g) => {
-      const inputs = n.inputs.map((t, i) => (t && constIdx.includes(i) ? asInt32(g, t) : t));
+      const inputs = n.inputs.map((t, i) => (t && idx.includes(i) ? asInt32(g, t, { clamp: extra.clamp }) : t));
       return [tflNode(g, n.name, tfl, inputs, n.outputs, options(n))];
     },
-  };
+    note: extra.note,
+  });
 }
 
-/** An int32 version of an integer tensor (TFLite kernels take int32 shapes and axes). */
-export function asInt32(g: Graph, t: Tensor): Tensor {
-  if (t.dtype === 'int32' || !t.value) return t;
-  if (t.dtype !== 'int64') return t;
+const INT32_MAX = 2147483647;
+const INT32_MIN = -2147483648;
+
+/**
+ * An int32 version of an int64 constant (TFLite kernels take int32 shapes, axes and paddings).
+ * With `clamp`, values beyond int32 become its limits (slice bounds, which kernels clamp anyway);
+ * otherwise such a value is an error naming the tensor.
+ */
+export function asInt32(g: Graph, t: Tensor, options: { clamp?: boolean } = {}): Tensor {
+  if (t.dtype !== 'int64' || !t.value) return t;
   const v = numbers(t.value);
-  for (const x of v) if (x > 2147483647 || x < -2147483648) throw err.badGraph(t.name, `value ${x} does not fit int32`);
-  return g.constant(`${t.name}_int32`, { dtype: 'int32', shape: t.value.shape.slice(), data: Int32Array.from(v) });
+  const out = new Int32Array(v.length);
+  v.forEach((x, i) => {
+    if (x > INT32_MAX || x < INT32_MIN) {
+      if (!options.clamp) throw err.badGraph(t.name, `value ${x} does not fit int32, which TFLite needs here`);
+      out[i] = x > INT32_MAX ? INT32_MAX : INT32_MIN;
+    } else out[i] = x;
+  });
+  return g.constant(`${t.name}_int32`, { dtype: 'int32', shape: t.value.shape.slice(), data: out });
 }
 
-/** The numbers of a constant input, or an error naming the node. */
+/** The numbers of a constant input (the constraints have checked it is one). */
 export function constValues(n: Node, i: number, what: string): number[] {
   const t = n.inputs[i];
   if (!t?.value) throw err.badGraph(n.name, `${what} (input ${i}) must be a constant for TFLite`, n.op);
   return Array.from(numbers(t.value));
-}
-
-export function requireConstInput(n: Node, i: number, what: string): string | null {
-  return n.inputs[i]?.value ? null : `${what} must be a constant`;
 }
 
 export function padding(n: Node): number {

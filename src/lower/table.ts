@@ -1,20 +1,28 @@
 // The TF -> TFLite lowering table: one entry per TF op. Simple rules are one line; weight layout
 // and padding cases are small functions below. The support check, the legalize pass and the
-// generated docs (docs/supported-ops.md) all read this table.
+// generated docs (docs/supported-ops.md, `npm run docs:ops`) all read this table.
 
-import { dtypeFromTf, tfliteType } from '../core/dtype.js';
+import { type DType, dtypeFromTf, tfliteType } from '../core/dtype.js';
 import { err } from '../errors/index.js';
-import { tflNode } from '../graph/build.js';
+import { f32Const, tflNode } from '../graph/build.js';
 import { type Graph, type Node, Tensor } from '../graph/ir.js';
+import { numbers } from '../graph/ops/util.js';
 import {
   ACTIVATION,
+  type Constraint,
   type Lowering,
+  PADDING,
   asInt32,
+  constInput,
   constValues,
+  constraint,
+  lowering,
+  nhwc,
   padding,
-  requireConstInput,
   reshapeNode,
   same,
+  spatialOnly,
+  staticOutput,
   transposeValue,
   withInt32Inputs,
   zeroBias,
@@ -22,10 +30,10 @@ import {
 
 const noAct = { fused_activation_function: ACTIVATION.NONE };
 
+/** Binary ops with a fused activation option (always NONE here; fuse-activation sets it). */
 const BINARY: Record<string, string> = {
   Add: 'ADD',
   AddV2: 'ADD',
-  BiasAdd: 'ADD',
   Sub: 'SUB',
   Mul: 'MUL',
   RealDiv: 'DIV',
@@ -46,8 +54,9 @@ const BINARY_PLAIN: Record<string, string> = {
   GreaterEqual: 'GREATER_EQUAL',
   LogicalAnd: 'LOGICAL_AND',
   LogicalOr: 'LOGICAL_OR',
-  SelectV2: 'SELECT_V2',
+  // TF's Select with a rank-1 condition picks rows, which TFLite's SELECT (not SELECT_V2) does.
   Select: 'SELECT',
+  SelectV2: 'SELECT_V2',
 };
 const UNARY: Record<string, string> = {
   Relu: 'RELU',
@@ -69,9 +78,11 @@ const UNARY: Record<string, string> = {
   Round: 'ROUND',
   Sign: 'SIGN',
   LogicalNot: 'LOGICAL_NOT',
+  // TF's Softmax and LogSoftmax work on the last axis, as TFLite's do.
   LogSoftmax: 'LOG_SOFTMAX',
   ZerosLike: 'ZEROS_LIKE',
   Rank: 'RANK',
+  AddN: 'ADD_N',
 };
 
 const REDUCERS: Record<string, string> = {
@@ -84,104 +95,205 @@ const REDUCERS: Record<string, string> = {
   All: 'REDUCE_ALL',
 };
 
+/** TFLite TensorType of a TF type attribute. */
+function tflType(n: Node, attr: string, dflt: DType): number {
+  const d = dtypeFromTf(n.attrType(attr, -1)) ?? dflt;
+  return tfliteType(d) ?? (tfliteType(dflt) as number);
+}
+
+/** CAST v5+ (float16, float64, bfloat16) is newer than the TFLite runtime tfconv targets. */
+const CAST_TYPES_BEYOND = new Set<DType>(['float16', 'float64', 'bfloat16']);
+
+function rank3or4Holds(n: Node): boolean {
+  const r = n.inputs[0]?.rank ?? -1;
+  return r === 3 || r === 4;
+}
+const rank3or4: Constraint = constraint('the input must have rank 3 or 4', rank3or4Holds);
+
+const POOL: Constraint[] = [nhwc, spatialOnly('ksize'), spatialOnly('strides')];
+
+const CONV: Constraint[] = [
+  nhwc,
+  constInput(1, 'the filter'),
+  spatialOnly('strides'),
+  spatialOnly('dilations'),
+  constraint('padding must be SAME, VALID or EXPLICIT', (n) => ['SAME', 'VALID', 'EXPLICIT'].includes(n.attrString('padding', 'VALID'))),
+];
+
+
 export const LOWERINGS: Record<string, Lowering> = {
   ...Object.fromEntries(Object.entries(BINARY).map(([tf, tfl]) => [tf, same(tfl, () => noAct)])),
   ...Object.fromEntries(Object.entries(BINARY_PLAIN).map(([tf, tfl]) => [tf, same(tfl)])),
   ...Object.fromEntries(Object.entries(UNARY).map(([tf, tfl]) => [tf, same(tfl)])),
   ...Object.fromEntries(
-    Object.entries(REDUCERS).map(([tf, tfl]) => [tf, withInt32Inputs(tfl, [1], (n) => ({ keep_dims: n.attrBool('keep_dims', false) }))]),
+    Object.entries(REDUCERS).map(([tf, tfl]) => [tf, withInt32Inputs(tfl, [[1, 'the axes']], (n) => ({ keep_dims: n.attrBool('keep_dims', false) }))]),
   ),
+  BiasAdd: same('ADD', () => noAct, [nhwc]),
   LeakyRelu: same('LEAKY_RELU', (n) => ({ alpha: n.attrFloat('alpha', 0.2) })),
   Softmax: same('SOFTMAX', () => ({ beta: 1 })),
-  Cast: same('CAST', (n) => ({
-    in_data_type: tfliteType(dtypeFromTf(n.attrType('SrcT')) ?? 'float32') ?? 0,
-    out_data_type: tfliteType(dtypeFromTf(n.attrType('DstT')) ?? 'float32') ?? 0,
-  })),
-  ArgMax: withInt32Inputs('ARG_MAX', [1], (n) => ({ output_type: tfliteType(dtypeFromTf(n.attrType('output_type', 9)) ?? 'int64') ?? 4 })),
-  ArgMin: withInt32Inputs('ARG_MIN', [1], (n) => ({ output_type: tfliteType(dtypeFromTf(n.attrType('output_type', 9)) ?? 'int64') ?? 4 })),
-  Transpose: withInt32Inputs('TRANSPOSE', [1]),
-  Tile: withInt32Inputs('TILE', [1]),
-  Pad: withInt32Inputs('PAD', [1]),
-  PadV2: withInt32Inputs('PADV2', [1]),
-  MirrorPad: withInt32Inputs('MIRROR_PAD', [1], (n) => ({ mode: n.attrString('mode', 'REFLECT') === 'SYMMETRIC' ? 1 : 0 })),
-  Slice: withInt32Inputs('SLICE', [1, 2]),
-  Fill: withInt32Inputs('FILL', [0]),
-  Shape: same('SHAPE', (n) => ({ out_type: tfliteType(dtypeFromTf(n.attrType('out_type', 3)) ?? 'int32') ?? 2 })),
-  ExpandDims: { tfl: ['RESHAPE'], lower: (n, g) => [reshapeTo(n, g)] },
-  Squeeze: { tfl: ['RESHAPE'], lower: (n, g) => [reshapeTo(n, g)] },
-  Reshape: { tfl: ['RESHAPE'], lower: (n, g) => [reshapeTo(n, g)] },
-  ConcatV2: {
+  Cast: same(
+    'CAST',
+    // The kernel reads the tensor types; the options say the same for readers that look.
+    (n) => ({
+      in_data_type: tfliteType(n.input(0).dtype) ?? tflType(n, 'SrcT', 'float32'),
+      out_data_type: tfliteType(n.output(0).dtype) ?? tflType(n, 'DstT', 'float32'),
+    }),
+    [
+      constraint('casts from or to float16, float64 or bfloat16 need CAST version 5 or more (TFLite 2.12), newer than tfconv writes', (n) =>
+        [n.inputs[0]?.dtype, n.outputs[0]?.dtype].every((d) => !d || !CAST_TYPES_BEYOND.has(d)),
+      ),
+    ],
+  ),
+  ArgMax: withInt32Inputs('ARG_MAX', [[1, 'the axis']], (n) => ({ output_type: tflType(n, 'output_type', 'int64') })),
+  ArgMin: withInt32Inputs('ARG_MIN', [[1, 'the axis']], (n) => ({ output_type: tflType(n, 'output_type', 'int64') })),
+  Transpose: withInt32Inputs('TRANSPOSE', [[1, 'the permutation']]),
+  Tile: withInt32Inputs('TILE', [[1, 'the multiples']]),
+  Pad: withInt32Inputs('PAD', [[1, 'the paddings']]),
+  PadV2: withInt32Inputs('PADV2', [[1, 'the paddings']]),
+  MirrorPad: withInt32Inputs('MIRROR_PAD', [[1, 'the paddings']], (n) => ({ mode: n.attrString('mode', 'REFLECT') === 'SYMMETRIC' ? 1 : 0 })),
+  Slice: withInt32Inputs('SLICE', [
+    [1, 'begin'],
+    [2, 'size'],
+  ]),
+  Fill: withInt32Inputs('FILL', [[0, 'the dims']]),
+  Range: same('RANGE'),
+  Shape: same('SHAPE', (n) => ({ out_type: tflType(n, 'out_type', 'int32') })),
+  ExpandDims: lowering({ tfl: ['RESHAPE'], constraints: [staticOutput], lower: (n, g) => [reshapeTo(n, g)] }),
+  Squeeze: lowering({ tfl: ['RESHAPE'], constraints: [staticOutput], lower: (n, g) => [reshapeTo(n, g)] }),
+  Reshape: lowering({ tfl: ['RESHAPE'], constraints: [staticOutput], lower: (n, g) => [reshapeTo(n, g)] }),
+  ConcatV2: lowering({
     tfl: ['CONCATENATION'],
-    check: (n) => requireConstInput(n, n.inputs.length - 1, 'the axis'),
-    lower: (n, g) => {
-      const values = n.inputs.slice(0, -1);
-      const axis = constValues(n, n.inputs.length - 1, 'axis')[0];
-      const rank = n.output(0).rank;
-      return [tflNode(g, n.name, 'CONCATENATION', values, n.outputs, { axis: axis < 0 ? axis + rank : axis, ...noAct })];
-    },
-  },
-  Pack: same('PACK', (n) => ({ values_count: n.inputs.length, axis: n.attrInt('axis', 0) })),
-  Unpack: same('UNPACK', (n) => ({ num: n.outputs.length, axis: n.attrInt('axis', 0) })),
-  Split: {
+    constraints: [constraint('the axis (last input) must be a constant', (n) => !!n.inputs[n.inputs.length - 1]?.value)],
+    lower: (n, g) => concat(n, g, n.inputs.slice(0, -1), n.inputs.length - 1),
+  }),
+  Concat: lowering({
+    tfl: ['CONCATENATION'],
+    constraints: [constInput(0, 'the axis')],
+    lower: (n, g) => concat(n, g, n.inputs.slice(1), 0),
+  }),
+  Pack: same('PACK', (n) => ({ values_count: n.inputs.length, axis: normAxis(n.attrInt('axis', 0), n.output(0).rank) })),
+  Unpack: same('UNPACK', (n) => ({ num: n.outputs.length, axis: normAxis(n.attrInt('axis', 0), n.input(0).rank) })),
+  Split: lowering({
     tfl: ['SPLIT'],
-    check: (n) => requireConstInput(n, 0, 'the split axis'),
+    constraints: [constInput(0, 'the axis')],
+    // TF and TFLite both take the axis first: SPLIT(axis, input).
     lower: (n, g) => [tflNode(g, n.name, 'SPLIT', [asInt32(g, n.input(0)), n.input(1)], n.outputs, { num_splits: n.outputs.length })],
-  },
-  SplitV: {
+  }),
+  SplitV: lowering({
     tfl: ['SPLIT_V'],
-    check: (n) => requireConstInput(n, 2, 'the split axis'),
+    constraints: [constInput(1, 'the sizes'), constInput(2, 'the axis')],
     lower: (n, g) => [
       tflNode(g, n.name, 'SPLIT_V', [n.input(0), asInt32(g, n.input(1)), asInt32(g, n.input(2))], n.outputs, { num_splits: n.outputs.length }),
     ],
-  },
-  StridedSlice: withInt32Inputs('STRIDED_SLICE', [1, 2, 3], (n) => ({
-    begin_mask: n.attrInt('begin_mask', 0),
-    end_mask: n.attrInt('end_mask', 0),
-    ellipsis_mask: n.attrInt('ellipsis_mask', 0),
-    new_axis_mask: n.attrInt('new_axis_mask', 0),
-    shrink_axis_mask: n.attrInt('shrink_axis_mask', 0),
-    offset: false,
-  })),
-  GatherV2: {
+  }),
+  StridedSlice: withInt32Inputs(
+    'STRIDED_SLICE',
+    [
+      [1, 'begin'],
+      [2, 'end'],
+      [3, 'strides'],
+    ],
+    (n) => ({
+      begin_mask: n.attrInt('begin_mask', 0),
+      end_mask: n.attrInt('end_mask', 0),
+      ellipsis_mask: n.attrInt('ellipsis_mask', 0),
+      new_axis_mask: n.attrInt('new_axis_mask', 0),
+      shrink_axis_mask: n.attrInt('shrink_axis_mask', 0),
+      offset: false,
+    }),
+    // Bounds beyond int32 (int64 "to the end" values) mean the same clamped to int32.
+    { clamp: true },
+  ),
+  GatherV2: lowering({
     tfl: ['GATHER'],
-    check: (n) => requireConstInput(n, 2, 'the gather axis'),
+    constraints: [constInput(2, 'the axis')],
     lower: (n, g) => [
       tflNode(g, n.name, 'GATHER', [n.input(0), n.input(1)], n.outputs, {
-        axis: constValues(n, 2, 'axis')[0],
-        batch_dims: n.attrInt('batch_dims', 0),
+        axis: normAxis(constValues(n, 2, 'axis')[0], n.input(0).rank),
+        batch_dims: normAxis(n.attrInt('batch_dims', 0), n.input(1).rank),
       }),
     ],
-  },
+  }),
   Gather: same('GATHER', () => ({ axis: 0, batch_dims: 0 })),
-  ResizeBilinear: withInt32Inputs('RESIZE_BILINEAR', [1], (n) => ({
+  // TFLite has no IS_NAN; x != x is true exactly for NaN (what TFLite's converter writes too).
+  IsNan: lowering({
+    tfl: ['NOT_EQUAL'],
+    constraints: [constraint('the input must be float32', (n) => n.inputs[0]?.dtype === 'float32')],
+    lower: (n, g) => [tflNode(g, n.name, 'NOT_EQUAL', [n.input(0), n.input(0)], n.outputs)],
+    note: 'NOT_EQUAL(x, x)',
+  }),
+  ResizeBilinear: withInt32Inputs('RESIZE_BILINEAR', [[1, 'the size']], (n) => ({
     align_corners: n.attrBool('align_corners', false),
     half_pixel_centers: n.attrBool('half_pixel_centers', false),
   })),
-  ResizeNearestNeighbor: withInt32Inputs('RESIZE_NEAREST_NEIGHBOR', [1], (n) => ({
+  ResizeNearestNeighbor: withInt32Inputs('RESIZE_NEAREST_NEIGHBOR', [[1, 'the size']], (n) => ({
     align_corners: n.attrBool('align_corners', false),
     half_pixel_centers: n.attrBool('half_pixel_centers', false),
   })),
-  AvgPool: { tfl: ['AVERAGE_POOL_2D'], check: checkNhwc, lower: (n, g) => [pool(n, g, 'AVERAGE_POOL_2D')] },
-  MaxPool: { tfl: ['MAX_POOL_2D'], check: checkNhwc, lower: (n, g) => [pool(n, g, 'MAX_POOL_2D')] },
-  Conv2D: { tfl: ['CONV_2D'], check: checkConv, lower: lowerConv2D },
-  DepthwiseConv2dNative: { tfl: ['DEPTHWISE_CONV_2D'], check: checkConv, lower: lowerDepthwise },
-  Conv2DBackpropInput: { tfl: ['TRANSPOSE_CONV'], check: checkTransposeConv, lower: lowerTransposeConv },
-  MatMul: { tfl: ['FULLY_CONNECTED', 'BATCH_MATMUL'], lower: lowerMatMul },
-  BatchMatMul: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
-  BatchMatMulV2: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
-  BatchMatMulV3: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
+  SpaceToBatchND: withInt32Inputs(
+    'SPACE_TO_BATCH_ND',
+    [
+      [1, 'block_shape'],
+      [2, 'the paddings'],
+    ],
+    () => ({}),
+    { constraints: [rank3or4] },
+  ),
+  BatchToSpaceND: withInt32Inputs(
+    'BATCH_TO_SPACE_ND',
+    [
+      [1, 'block_shape'],
+      [2, 'the crops'],
+    ],
+    () => ({}),
+    { constraints: [rank3or4] },
+  ),
+  DepthToSpace: same('DEPTH_TO_SPACE', (n) => ({ block_size: n.attrInt('block_size') }), [nhwc]),
+  SpaceToDepth: same('SPACE_TO_DEPTH', (n) => ({ block_size: n.attrInt('block_size') }), [nhwc]),
+  AvgPool: lowering({ tfl: ['AVERAGE_POOL_2D'], constraints: POOL, lower: (n, g) => [pool(n, g, 'AVERAGE_POOL_2D')] }),
+  MaxPool: lowering({ tfl: ['MAX_POOL_2D'], constraints: POOL, lower: (n, g) => [pool(n, g, 'MAX_POOL_2D')] }),
+  Conv2D: lowering({
+    tfl: ['CONV_2D', 'PAD'],
+    constraints: CONV,
+    lower: lowerConv2D,
+    note: 'weights transposed to [O,H,W,I] with a zero bias; EXPLICIT padding becomes a PAD in front; grouped convolution is CONV_2D version 6',
+  }),
+  DepthwiseConv2dNative: lowering({
+    tfl: ['DEPTHWISE_CONV_2D', 'PAD'],
+    constraints: CONV,
+    lower: lowerDepthwise,
+    note: 'weights reshaped to [1,H,W,C*M] with depth_multiplier M',
+  }),
+  Conv2DBackpropInput: lowering({
+    tfl: ['TRANSPOSE_CONV'],
+    constraints: [
+      nhwc,
+      constInput(0, 'the output shape'),
+      constInput(1, 'the filter'),
+      spatialOnly('strides'),
+      constraint('padding must be SAME or VALID', (n) => ['SAME', 'VALID'].includes(n.attrString('padding', 'VALID'))),
+      constraint('dilations must be 1 (TRANSPOSE_CONV has none)', (n) => n.attrInts('dilations', [1, 1, 1, 1]).every((d) => d === 1)),
+    ],
+    lower: lowerTransposeConv,
+    note: 'inputs reordered to (output_shape, weights [O,H,W,I], input), no bias',
+  }),
+  MatMul: lowering({
+    tfl: ['FULLY_CONNECTED', 'BATCH_MATMUL'],
+    lower: lowerMatMul,
+    note: 'FULLY_CONNECTED when the second operand is a constant and transpose_a is false, else BATCH_MATMUL',
+  }),
+  BatchMatMul: BATCH_MATMUL(),
+  BatchMatMulV2: BATCH_MATMUL(),
+  BatchMatMulV3: BATCH_MATMUL(),
+  FusedBatchNorm: BATCH_NORM(),
+  FusedBatchNormV2: BATCH_NORM(),
+  FusedBatchNormV3: BATCH_NORM(),
 };
 
-function checkNhwc(n: Node): string | null {
-  return n.attrString('data_format', 'NHWC') === 'NHWC' ? null : `data_format ${n.attrString('data_format')} (only NHWC)`;
-}
+// --- Shared pieces ----------------------------------------------------------------------------------
 
-function checkConv(n: Node): string | null {
-  return checkNhwc(n) ?? requireConstInput(n, 1, 'the filter');
-}
-
-function checkTransposeConv(n: Node): string | null {
-  return checkNhwc(n) ?? requireConstInput(n, 0, 'the output shape') ?? requireConstInput(n, 1, 'the filter');
+function normAxis(axis: number, rank: number): number {
+  return axis < 0 && rank > 0 ? axis + rank : axis;
 }
 
 /** Static target shape, with -1 for the one dimension that follows the batch (TFLite's form). */
@@ -196,6 +308,11 @@ function reshapeTo(n: Node, g: Graph): Node {
   const out = n.output(0);
   if (!out.shape) throw err.shapeError(n.name, n.op, 'output shape is unknown');
   return reshapeNode(g, n.name, n.input(0), out, reshapeTarget(out));
+}
+
+function concat(n: Node, g: Graph, values: (Tensor | null)[], axisIndex: number): Node[] {
+  const axis = constValues(n, axisIndex, 'axis')[0];
+  return [tflNode(g, n.name, 'CONCATENATION', values, n.outputs, { axis: normAxis(axis, n.output(0).rank), ...noAct })];
 }
 
 function strideAttr(n: Node): { stride_h: number; stride_w: number } {
@@ -219,18 +336,20 @@ function pool(n: Node, g: Graph, tfl: string): Node {
   });
 }
 
-/** Explicit paddings become a PAD in front of a VALID conv. */
+/** Explicit paddings become a PAD in front of a VALID conv (fold-pad-into-conv makes it SAME when it is). */
 function explicitPad(n: Node, g: Graph, x: Tensor): { input: Tensor; nodes: Node[] } {
   if (n.attrString('padding', 'VALID') !== 'EXPLICIT') return { input: x, nodes: [] };
   const p = n.attrInts('explicit_paddings');
-  const shape = (x.shape as number[]).map((d, i) => d + p[2 * i] + p[2 * i + 1]);
-  const padded = new Tensor(`${n.name}/pad`, x.dtype, shape);
+  if (p.length !== 8) throw err.badGraph(n.name, `explicit_paddings must have 8 values, got ${p.length}`, n.op);
+  const grow = (d: number, i: number): number => (d < 0 ? d : d + p[2 * i] + p[2 * i + 1]);
+  const padded = new Tensor(`${n.name}/pad`, x.dtype, (x.shape as number[]).map(grow));
+  padded.signature = x.signature ? x.signature.map(grow) : padded.shape;
   const pads = g.constant(`${n.name}/paddings`, { dtype: 'int32', shape: [4, 2], data: Int32Array.from(p) });
   return { input: padded, nodes: [tflNode(g, `${n.name}/pad`, 'PAD', [x, pads], [padded])] };
 }
 
 function convPadding(n: Node): number {
-  return n.attrString('padding', 'VALID') === 'SAME' ? 0 : 1;
+  return n.attrString('padding', 'VALID') === 'SAME' ? PADDING.SAME : PADDING.VALID;
 }
 
 function lowerConv2D(n: Node, g: Graph): Node[] {
@@ -250,7 +369,7 @@ function lowerConv2D(n: Node, g: Graph): Node[] {
 
 function lowerDepthwise(n: Node, g: Graph): Node[] {
   const filter = n.input(1).value as NonNullable<Tensor['value']>;
-  // TF: [H, W, C, M]; TFLite: [1, H, W, C*M] (the same bytes, reshaped).
+  // TF: [H, W, C, M]; TFLite: [1, H, W, C*M] (the same bytes: output channel c*M + m either way).
   const [h, w, c, m] = filter.shape;
   const weights = g.constant(`${n.name}/filter`, { ...filter, shape: [1, h, w, c * m] });
   const { input, nodes } = explicitPad(n, g, n.input(0));
@@ -266,15 +385,26 @@ function lowerDepthwise(n: Node, g: Graph): Node[] {
 
 function lowerTransposeConv(n: Node, g: Graph): Node[] {
   const filter = n.input(1).value as NonNullable<Tensor['value']>;
-  // TF filter: [H, W, O, I] (O = output channels); TFLite: [O, H, W, I].
+  // TF filter: [H, W, O, I] (O = this op's output channels); TFLite: [O, H, W, I].
   const w = transposeValue(filter, [2, 0, 1, 3]);
+  // TF: (input_sizes, filter, out_backprop); TFLite: (output_shape, weights, input[, bias]).
   return [
     tflNode(g, n.name, 'TRANSPOSE_CONV', [asInt32(g, n.input(0)), g.constant(`${n.name}/filter`, w), n.input(2)], n.outputs, {
       padding: convPadding(n),
       ...strideAttr(n),
-      ...noAct,
     }),
   ];
+}
+
+/** FULLY_CONNECTED of `a` with constant weights [N, K]; keep_num_dims keeps a's leading dimensions. */
+function fullyConnected(n: Node, g: Graph, a: Tensor, w: NonNullable<Tensor['value']>): Node {
+  const units = w.shape[0];
+  return tflNode(g, n.name, 'FULLY_CONNECTED', [a, g.constant(`${n.name}/weights`, w), zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
+    ...noAct,
+    weights_format: 0,
+    keep_num_dims: a.rank > 2,
+    asymmetric_quantize_inputs: false,
+  });
 }
 
 function lowerMatMul(n: Node, g: Graph): Node[] {
@@ -286,24 +416,62 @@ function lowerMatMul(n: Node, g: Graph): Node[] {
     return [tflNode(g, n.name, 'BATCH_MATMUL', [a, b], n.outputs, { adj_x: ta, adj_y: tb, asymmetric_quantize_inputs: false })];
   }
   // TF: [K, N] (or [N, K] with transpose_b); TFLite FULLY_CONNECTED wants [N, K].
-  const w = tb ? b.value : transposeValue(b.value, [1, 0]);
-  const units = w.shape[0];
-  return [
-    tflNode(g, n.name, 'FULLY_CONNECTED', [a, g.constant(`${n.name}/weights`, w), zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
-      ...noAct,
-      weights_format: 0,
-      keep_num_dims: false,
-      asymmetric_quantize_inputs: false,
-    }),
-  ];
+  return [fullyConnected(n, g, a, tb ? b.value : transposeValue(b.value, [1, 0]))];
 }
 
-function lowerBatchMatMul(n: Node, g: Graph): Node[] {
-  return [
-    tflNode(g, n.name, 'BATCH_MATMUL', [n.input(0), n.input(1)], n.outputs, {
-      adj_x: n.attrBool('adj_x', false),
-      adj_y: n.attrBool('adj_y', false),
-      asymmetric_quantize_inputs: false,
-    }),
-  ];
+function BATCH_MATMUL(): Lowering {
+  return lowering({
+    tfl: ['BATCH_MATMUL', 'FULLY_CONNECTED'],
+    lower: (n, g) => {
+      const x = n.input(0);
+      const y = n.input(1);
+      const adjX = n.attrBool('adj_x', false);
+      const adjY = n.attrBool('adj_y', false);
+      // A constant 2-D right operand is a dense layer on every row: TFLite's converter makes it a
+      // FULLY_CONNECTED (keep_num_dims for rank > 2), which fusions and quantization handle.
+      if (y.value && y.value.shape.length === 2 && !adjX && x.rank >= 2 && x.dtype === 'float32') {
+        return [fullyConnected(n, g, x, adjY ? y.value : transposeValue(y.value, [1, 0]))];
+      }
+      return [tflNode(g, n.name, 'BATCH_MATMUL', [x, y], n.outputs, { adj_x: adjX, adj_y: adjY, asymmetric_quantize_inputs: false })];
+    },
+    note: 'FULLY_CONNECTED (keep_num_dims) when the right operand is a constant matrix and adj_x is false',
+  });
+}
+
+/**
+ * Inference batch norm that decompose-batch-norm left alone (it only declines nodes whose batch
+ * statistics outputs are read): y = x * m + b with m = gamma / sqrt(var + eps), b = beta - mean * m,
+ * computed in the same float32 steps as that pass; the statistics outputs are the mean and variance.
+ */
+function BATCH_NORM(): Lowering {
+  return lowering({
+    tfl: ['MUL', 'ADD'],
+    constraints: [
+      constraint('is_training must be false (training batch norm has no TFLite op)', (n) => !n.attrBool('is_training', true)),
+      nhwc,
+      constraint('scale, offset, mean and variance (inputs 1-4) must be float32 constants', (n) =>
+        n.inputs.slice(1, 5).every((t) => t?.value && t.dtype === 'float32'),
+      ),
+    ],
+    lower: (n, g) => {
+      const [gamma, beta, mean, variance] = n.inputs.slice(1, 5).map((t) => numbers((t as Tensor).value as NonNullable<Tensor['value']>));
+      const eps = Math.fround(n.attrFloat('epsilon', 1e-3));
+      const c = gamma.length;
+      const m = new Float32Array(c);
+      const b = new Float32Array(c);
+      for (let i = 0; i < c; i++) {
+        m[i] = Math.fround(Math.fround(1 / Math.sqrt(Math.fround(variance[i] + eps))) * gamma[i]);
+        b[i] = Math.fround(beta[i] - Math.fround(mean[i] * m[i]));
+      }
+      const x = n.input(0);
+      const scaled = new Tensor(`${n.name}/mul`, 'float32', x.shape?.slice() ?? null);
+      scaled.signature = x.signature?.slice() ?? null;
+      n.outputs.slice(1).forEach((t, i) => g.replaceAllUses(t, n.input(i % 2 === 0 ? 3 : 4)));
+      return [
+        tflNode(g, `${n.name}/mul`, 'MUL', [x, f32Const(g, `${n.name}/scale`, [c], m)], [scaled], noAct),
+        tflNode(g, `${n.name}/add`, 'ADD', [scaled, f32Const(g, `${n.name}/offset`, [c], b)], [n.output(0)], noAct),
+      ];
+    },
+    note: 'y = x * scale + offset with folded constants (decompose-batch-norm does this first; conv fusions absorb it)',
+  });
 }

@@ -24,7 +24,8 @@ export const ACTIVATION_HOSTS = new Set([
   'tfl.CONV_2D',
   'tfl.DEPTHWISE_CONV_2D',
   'tfl.FULLY_CONNECTED',
-  'tfl.TRANSPOSE_CONV',
+  // Not TRANSPOSE_CONV: its fused activation needs version 4 (TFLite 2.13), and older kernels,
+  // which have no such option, would load the model and silently skip the activation.
   'tfl.ADD',
   'tfl.SUB',
   'tfl.MUL',

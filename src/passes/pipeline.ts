@@ -6,11 +6,15 @@ import { annotateShapesPass } from './annotate-shapes.js';
 import { chooseOpVersions } from './choose-op-versions.js';
 import { collapseReshapes } from './collapse-reshapes.js';
 import { decomposeBatchNorm } from './decompose-batch-norm.js';
+import { foldDilatedConv } from './fold-dilated-conv.js';
 import { foldConstants } from './fold-constants.js';
 import { foldPadIntoConv } from './fold-pad-into-conv.js';
 import { fuseActivation } from './fuse-activation.js';
 import { fuseAddIntoBias } from './fuse-add-into-bias.js';
+import { fuseBiasIntoTransposeConv } from './fuse-bias-into-transpose-conv.js';
 import { fuseMulIntoConv } from './fuse-mul-into-conv.js';
+import { fuseReluN1To1 } from './fuse-relu-n1-to-1.js';
+import { fuseRelu6 } from './fuse-relu6.js';
 import { legalize } from './legalize.js';
 import type { Pass } from './pass.js';
 import { removeIdentity } from './remove-identity.js';
@@ -23,6 +27,8 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   foldConstants,
   // Batch norm parameters are constants only after folding (they are often Identity/ReadVariable chains).
   decomposeBatchNorm,
+  // Block shapes, paddings and crops are constants only after folding; before shapes are redone.
+  foldDilatedConv,
   // Shapes again: folding and decomposition created tensors lowering must know the shape of.
   annotateShapesPass,
   // TF -> TFLite. Everything after this works on tfl.* ops only.
@@ -33,9 +39,13 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   fuseAddIntoBias,
   fuseMulIntoConv,
   fuseAddIntoBias,
+  fuseBiasIntoTransposeConv,
   // The pad fold needs final conv options; activation fusion must come after bias fusion,
   // since an ADD between conv and RELU blocks it.
   foldPadIntoConv,
+  // Clamps become RELU_N1_TO_1 / RELU6 before fuse-activation, which folds those into the op before.
+  fuseReluN1To1,
+  fuseRelu6,
   fuseActivation,
   collapseReshapes,
   // Versions depend on the final options and dtypes, so they are chosen last.
