@@ -42,7 +42,7 @@ export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions)
       if (known !== undefined) return known;
       const i = sub.tensors.length;
       index.set(t, i);
-      sub.tensors.push(tensorOf(t, model));
+      sub.tensors.push(tensorOf(t, model, g.fixedBatch));
       return i;
     };
     sub.inputs = g.inputs.map(add);
@@ -75,7 +75,7 @@ export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions)
   return model;
 }
 
-function tensorOf(t: Tensor, model: TfliteModel) {
+function tensorOf(t: Tensor, model: TfliteModel, fixedBatch: boolean) {
   const type = tfliteType(t.dtype);
   if (type === undefined) throw err.badGraph(t.name, `TFLite has no tensor type for ${t.dtype}`);
   if (!t.shape) throw err.shapeError(t.producer?.name ?? t.name, t.producer?.op ?? 'tensor', `tensor '${t.name}' has no static shape`);
@@ -84,7 +84,7 @@ function tensorOf(t: Tensor, model: TfliteModel) {
     buffer = model.buffers.length;
     model.buffers.push(newBuffer({ data: bufferBytes(t.value) }));
   }
-  const dynamic = t.signature !== null && t.signature.some((d, i) => d !== (t.shape as number[])[i]);
+  const dynamic = !fixedBatch && t.signature !== null && t.signature.some((d, i) => d !== (t.shape as number[])[i]);
   return newTensor({
     shape: t.shape.slice(),
     ...(dynamic ? { shapeSignature: (t.signature as number[]).slice() } : {}),

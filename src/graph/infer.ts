@@ -45,8 +45,10 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     const known = info.get(t);
     if (known) return known;
     if (t.value) return { dtype: t.dtype, shape: t.value.shape, value: t.value };
-    // A graph input: fix unknown dimensions.
-    const shape = t.shape === null ? null : t.shape.map((d) => (d < 0 ? opts.unknownDim : d));
+    // A graph input: fix unknown dimensions. After a first annotation its static shape is batch 1
+    // and its signature keeps the -1s, so later runs still see which dimensions are unknown.
+    const declared = t.signature?.some((d) => d < 0) ? t.signature : t.shape;
+    const shape = declared === null ? null : declared.map((d) => (d < 0 ? opts.unknownDim : d));
     const r = { dtype: t.dtype, shape, value: null };
     info.set(t, r);
     return r;
