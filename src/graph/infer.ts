@@ -45,8 +45,11 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     const known = info.get(t);
     if (known) return known;
     if (t.value) return { dtype: t.dtype, shape: t.value.shape, value: t.value };
-    // A graph input: fix unknown dimensions.
-    const shape = t.shape === null ? null : t.shape.map((d) => (d < 0 ? opts.unknownDim : d));
+    // A graph input: fix unknown dimensions. Once shapes were annotated, `shape` holds the batch-1
+    // sizes and `signature` remembers which dimensions were unknown; a later run must see them as
+    // unknown again, or the second annotation would lose the -1s of shape_signature.
+    const declared = t.signature && t.shape && t.signature.length === t.shape.length ? t.signature : t.shape;
+    const shape = declared === null ? null : declared.map((d) => (d < 0 ? opts.unknownDim : d));
     const r = { dtype: t.dtype, shape, value: null };
     info.set(t, r);
     return r;
@@ -109,7 +112,7 @@ export function annotateShapes(g: Graph): InferResult {
   for (const t of g.inputs) {
     if (one.tensors.has(t)) continue;
     // An input nothing reads still gets batch-1 sizes.
-    t.signature = t.shape?.slice() ?? null;
+    t.signature = (t.signature ?? t.shape)?.slice() ?? null;
     t.shape = t.shape?.map((d) => (d < 0 ? 1 : d)) ?? null;
   }
   return one;
