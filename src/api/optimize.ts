@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { type ConversionResult, type ConvertOptions, convertModel } from '../convert/convert.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
-import { type VerifyOptions, type VerifyReport, verifyConversion } from '../verify/verify.js';
+import { type VerifyOptions, type VerifyReport, customOps, verifyConversion } from '../verify/verify.js';
 import { writeFileAtomic } from '../writers/atomic-file.js';
 import { checkOutputPath, defaultOutputPath } from './output-path.js';
 
@@ -41,7 +41,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
 
   let verify: VerifyReport | undefined;
   if (options.verify) {
-    verify = await verifyConversion(conversion.graphs, conversion.prepared, options.verify === true ? {} : options.verify);
+    verify = await verifyConversion(conversion, options.verify === true ? {} : options.verify);
   }
   // Written after verification so a failed check can still leave no file behind (the caller
   // decides); but a verification failure is reported, not thrown, so the file is kept to inspect.
@@ -55,12 +55,17 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
       ops[name] = (ops[name] ?? 0) + 1;
     }
   }
+  const notes = [...conversion.notes];
+  const custom = customOps(conversion.model);
+  if (custom.length) {
+    notes.push(`the model has custom ops (${custom.join(', ')}): the TFLite interpreter refuses to load it ("unresolved custom op") unless the app registers a kernel for each`);
+  }
   return {
     output,
     bytes: conversion.bytes.length,
     ops,
     signatures: conversion.graphs.map((g) => g.signature?.key ?? g.name),
-    notes: conversion.notes,
+    notes,
     ...(verify ? { verify } : {}),
     ms,
     conversion,

@@ -20,6 +20,7 @@ const RULES: Record<string, Rule[]> = {
   RESIZE_NEAREST_NEIGHBOR: [{ when: (n) => n.options.half_pixel_centers === true, version: 3 }],
   GATHER: [{ when: (n) => Number(n.options.batch_dims ?? 0) !== 0, version: 5 }],
   CAST: [{ when: (n) => inType(n, 0) === 'int8' || inType(n, 0) === 'uint16', version: 2 }],
+  FAKE_QUANT: [{ when: (n) => n.options.narrow_range === true, version: 2 }],
 };
 
 export function opVersion(n: Node): number {
@@ -38,6 +39,8 @@ const RUNTIME: Record<string, string> = {
   'RESIZE_NEAREST_NEIGHBOR/3': '2.3.0',
   'GATHER/5': '2.6.0',
   'CAST/2': '2.7.0',
+  'FAKE_QUANT/2': '1.10.0',
+  'RANDOM_UNIFORM/1': '2.8.0',
 };
 
 export function minRuntimeVersionOf(graphs: readonly Graph[]): string {

@@ -170,7 +170,25 @@ export const LOWERINGS: Record<string, Lowering> = {
   BatchMatMul: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
   BatchMatMulV2: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
   BatchMatMulV3: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
+  // QAT graphs converted as float: FakeQuant on weights folds away (fold-constants); on
+  // activations it stays the same math, TFLite's FAKE_QUANT (as TOCO's float output kept it).
+  FakeQuantWithMinMaxArgs: same('FAKE_QUANT', (n) => fakeQuantOptions(n, n.attrFloat('min', -6), n.attrFloat('max', 6))),
+  FakeQuantWithMinMaxVars: {
+    tfl: ['FAKE_QUANT'],
+    check: (n) => requireConstInput(n, 1, 'min') ?? requireConstInput(n, 2, 'max'),
+    lower: (n, g) => [tflNode(g, n.name, 'FAKE_QUANT', [n.input(0)], n.outputs, fakeQuantOptions(n, constValues(n, 1, 'min')[0], constValues(n, 2, 'max')[0]))],
+  },
+  // Dropout behind a keep_prob input (TF1 graphs): TFLite's RANDOM_UNIFORM, float32 in [0, 1).
+  RandomUniform: {
+    tfl: ['RANDOM_UNIFORM'],
+    check: (n) => (n.attrType('dtype', 1) === 1 ? null : 'only float32 output'),
+    lower: (n, g) => [tflNode(g, n.name, 'RANDOM_UNIFORM', [asInt32(g, n.input(0))], n.outputs, { seed: n.attrInt('seed', 0), seed2: n.attrInt('seed2', 0) })],
+  },
 };
+
+function fakeQuantOptions(n: Node, min: number, max: number) {
+  return { min, max, num_bits: n.attrInt('num_bits', 8), narrow_range: n.attrBool('narrow_range', false) };
+}
 
 function checkNhwc(n: Node): string | null {
   return n.attrString('data_format', 'NHWC') === 'NHWC' ? null : `data_format ${n.attrString('data_format')} (only NHWC)`;

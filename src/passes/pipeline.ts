@@ -15,6 +15,7 @@ import { fuseMulIntoConv } from './fuse-mul-into-conv.js';
 import { legalize } from './legalize.js';
 import type { Pass } from './pass.js';
 import { removeIdentity } from './remove-identity.js';
+import { removeUnused } from './remove-unused.js';
 import { resolveSwitchMerge } from './resolve-switch-merge.js';
 
 /** Knows the passes after it (read when it runs), to leave the ops they rewrite away alone. */
@@ -44,6 +45,8 @@ export const CONVERT_STAGE: readonly Pass[] = [
   annotateShapesPass,
   // TF -> TFLite. Everything after this works on tfl.* ops only.
   legalize,
+  // Lowering leaves shape computations the TFLite ops no longer read.
+  removeUnused,
   // Conv -> BiasAdd -> batch norm (Mul, Add): the bias must join the conv first so the Mul
   // meets the conv directly; then the Mul scales weights and bias; then the batch norm's Add
   // joins the bias. Repeated rather than looped, as TFLite's pipeline does.
