@@ -13,20 +13,17 @@ import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { graphFromGraphDef } from '../../src/graph/from-graphdef.js';
 import { constNode } from '../../src/prepare/freeze-variables.js';
 import { prepareGraphDef } from '../../src/prepare/index.js';
-import { GraphDefCodec } from '../../src/proto/index.js';
-import type { AttrValue, GraphDef, NodeDef } from '../../src/proto/types.js';
+import type { GraphDef } from '../../src/proto/types.js';
 import { resolveSwitchMerge } from '../../src/passes/resolve-switch-merge.js';
 import { removeIdentity } from '../../src/passes/remove-identity.js';
 import { runTfReference } from '../../src/runtime/tf-reference.js';
 import { fixture, need } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { DT, node, shape, type, writeGraphDef } from '../helpers/graphdef.js';
 import { runSignature } from '../convert/helpers.js';
 
-const FLOAT = 1;
-const BOOL = 10;
-const type = (t: number): AttrValue => ({ value: 'type', type: t });
-const shape = (dims: number[]): AttrValue => ({ value: 'shape', shape: { dim: dims.map((size) => ({ size, name: '' })), unknown_rank: false } });
-const node = (name: string, op: string, input: string[], attr: Record<string, AttrValue> = {}): NodeDef => ({ name, op, input, device: '', attr, experimental_debug_info: null });
+const FLOAT = DT.FLOAT;
+const BOOL = DT.BOOL;
 const T = { T: type(FLOAT) };
 
 /**
@@ -55,9 +52,7 @@ function learningPhaseGraph(phase: boolean): GraphDef {
 }
 
 function writeGraph(t: TestContext, gd: GraphDef): string {
-  const file = path.join(tmpDir(t), 'graph.pb');
-  fs.writeFileSync(file, GraphDefCodec.encode(gd));
-  return file;
+  return writeGraphDef(t, gd.node);
 }
 
 test('Keras learning phase False: the inference branch is kept, the training branch and Switch/Merge are gone; matches the reference', async (t) => {
