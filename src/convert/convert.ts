@@ -82,7 +82,8 @@ export function convertModel(path: string, options: ConvertOptions = {}): Conver
   }
   const model = graphsToTflite(graphs, { description: DESCRIPTION });
   const bytes = writeTflite(model, { minRuntimeVersion: minRuntimeVersionOf(graphs) });
-  return { bytes, model, graphs, prepared: loaded.graphs, notes: loaded.notes, passRuns };
+  const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
+  return { bytes, model, graphs, prepared: loaded.graphs, notes, passRuns };
 }
 
 /**

@@ -20,7 +20,7 @@ import { defaultsFromOpDefs, restoreDefaultAttrs } from './default-attrs.js';
 import { freezeVariables, type VariableLookup } from './freeze-variables.js';
 import { inlineFunctions } from './inline-functions.js';
 import { outputArgsFromOpDefs } from './op-output-args.js';
-import { pruneGraphDef } from './prune.js';
+import { droppedUpdates, pruneGraphDef } from './prune.js';
 
 export type { VariableLookup } from './freeze-variables.js';
 
@@ -45,6 +45,8 @@ export interface PreparedGraph {
   /** True when the graph is a SavedModel signature (false: a GraphDef, its key is made up). */
   fromSignature: boolean;
   source: string;
+  /** What the user should know about this graph (variable updates the conversion leaves out). */
+  notes: string[];
 }
 
 export interface PrepareOptions {
@@ -87,7 +89,10 @@ export function prepareGraphDef(gd: GraphDef, options: PrepareOptions): Prepared
   const outputs = (options.outputArrays ?? candidateOutputs(gd)).map((n) => ({ key: n.replace(/:0$/, ''), name: n }));
   if (outputs.length === 0) throw err.notAModel(options.source, 'the graph has no outputs; name them with --output-arrays');
   const inputs = options.inputArrays?.map((n) => ({ key: n.replace(/:0$/, ''), name: n }));
-  const noVariables: VariableLookup = () => undefined;
+  // A GraphDef carries no variable values: a graph that still reads variables was not frozen.
+  const noVariables: VariableLookup = (name, n) => {
+    throw err.notAModel(options.source, `reads variable '${name}' (${n.op}), and a GraphDef holds no variable values; freeze the graph first, or convert the SavedModel it came from`);
+  };
   return { ...prepare(gd, inputs ?? null, outputs, 'serving_default', noVariables, options.source, {}), fromSignature: false };
 }
 
@@ -119,10 +124,18 @@ function prepare(
   // The original graph: a cut node's shape may come from a constant the prune just dropped.
   g = cutAtInputs(g, inNames, source, gd);
   g = inlineFunctions(g, { outputArgs });
+  // Updates a TF2 function body runs for its side effect (an optimizer step in a `train`
+  // signature) cannot be kept: variables become constants. Said, not silently dropped.
+  const updates = droppedUpdates(g, outNames, inNames, pruneGraphDef(g, roots, inNames));
   g = freezeVariables(g, variables, source);
   g = defaultsForUnfedPlaceholders(g, new Set(inNames.map((n) => (parseTensorRef(n) as { node: string }).node)));
   g = restoreDefaultAttrs(g, defaultAttrs);
   g = pruneGraphDef(g, roots, inNames);
+  const notes = updates.size
+    ? [
+        `signature '${signatureKey}' updates variables (${[...updates].map(([op, names]) => `${op} x${names.length}`).join(', ')}); the converted model computes its outputs from the saved values and does not update them`,
+      ]
+    : [];
 
   const byName = new Map(g.node.map((n) => [n.name, n]));
   const resolvedInputs: PreparedInput[] = (inputs ?? placeholderInputs(g)).map((i) => {
@@ -130,7 +143,7 @@ function prepare(
     if (!n) throw err.badGraph(i.name, `input '${i.name}' is not in the graph`);
     return { ...i, dtype: placeholderDtype(n), shape: n.attr.shape?.shape ? shapeFromProto(n.attr.shape.shape) : null };
   });
-  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source };
+  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source, notes };
 }
 
 /** Inner tensors named as inputs become Placeholders; what only they needed is already pruned. */
