@@ -6,9 +6,9 @@
 //
 // With allowCustomOps nothing is reported: legalize writes such ops as CUSTOM ops.
 
-import { err } from '../errors/index.js';
+import { ErrorCode, TfconvError, err } from '../errors/index.js';
 import type { Graph, Node, Tensor } from '../graph/ir.js';
-import { inferGraph } from '../graph/infer.js';
+import { type InferResult, type InferredTensor, inferGraph } from '../graph/infer.js';
 import { tfOps } from '../graph/ops/index.js';
 import { LOWERINGS } from '../lower/table.js';
 import type { Unsupported } from './legalize.js';
@@ -16,7 +16,7 @@ import type { Pass, PassContext } from './pass.js';
 
 /** TF nodes that no lowering, pass or folding will turn into TFLite ops, grouped by op. */
 export function unsupportedEarly(g: Graph, handled: ReadonlySet<string>): Unsupported[] {
-  const { tensors } = inferGraph(g, { unknownDim: 1 });
+  const tensors = inferForChecks(g)?.tensors ?? new Map<Tensor, InferredTensor>();
   const foldable = new Set<Node>();
   const known = (t: Tensor | null): boolean =>
     t === null || t.isConstant || (t.producer !== null && foldable.has(t.producer)) || (tensors.get(t)?.value ?? null) !== null;
@@ -42,6 +42,20 @@ export function unsupportedEarly(g: Graph, handled: ReadonlySet<string>): Unsupp
     byOp.set(key, u);
   }
   return [...byOp.values()].sort((a, b) => b.count - a.count || a.op.localeCompare(b.op));
+}
+
+/**
+ * Inference for the check stage, which runs before missing input shapes are reported: a graph
+ * with an input of unknown rank may fail to infer, and then the checks work without values (the
+ * missing shape is the error the user sees next).
+ */
+export function inferForChecks(g: Graph): InferResult | null {
+  try {
+    return inferGraph(g, { unknownDim: 1 });
+  } catch (e) {
+    if (e instanceof TfconvError && e.code === ErrorCode.SHAPE_ERROR && g.inputs.some((t) => t.shape === null)) return null;
+    throw e;
+  }
 }
 
 /** Why a TF1 control-flow op is still there after resolve-switch-merge. */

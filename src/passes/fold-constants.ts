@@ -26,7 +26,8 @@ export const foldConstants: Pass = {
     // dimension: folded at batch 1 they would pin the batch (a RESHAPE to [1, 28, 28]). Such a
     // value is only folded when it is the same at another size; the reshape lowering turns the
     // dynamic ones into a constant shape with -1 anyway, and what computed them is then unused.
-    const other = inferAtOtherSize(g);
+    const dynamic = g.inputs.some((t) => (t.signature ?? t.shape)?.some((d) => d < 0));
+    const other = dynamic ? inferAtOtherSize(g) : null;
     const dead = new Set<Node>();
     for (const n of g.nodes) {
       if (n.outputs.length === 0) continue;

@@ -17,7 +17,8 @@
 import { err } from '../errors/index.js';
 import { i32Const } from '../graph/build.js';
 import type { Graph, Tensor } from '../graph/ir.js';
-import { type InferredTensor, inferGraph } from '../graph/infer.js';
+import type { InferredTensor } from '../graph/infer.js';
+import { inferForChecks } from './check-supported.js';
 import type { Pass } from './pass.js';
 
 export const SWITCH_OPS: ReadonlySet<string> = new Set(['Switch', 'RefSwitch']);
@@ -31,7 +32,10 @@ export const resolveSwitchMerge: Pass = {
   handles: [...SWITCH_OPS, ...MERGE_OPS],
   apply(g: Graph) {
     if (!g.nodes.some((n) => SWITCH_OPS.has(n.op) || MERGE_OPS.has(n.op))) return { graph: g, rewrites: 0 };
-    const { tensors } = inferGraph(g, { unknownDim: 1 });
+    const inferred = inferForChecks(g);
+    // Shapes are not all known yet (an input of unknown rank): the conversion stops for that.
+    if (!inferred) return { graph: g, rewrites: 0 };
+    const { tensors } = inferred;
     const info = (t: Tensor | null): InferredTensor | undefined => (t ? tensors.get(t) : undefined);
 
     for (const [i, out] of g.outputs.entries()) {
