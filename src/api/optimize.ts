@@ -6,7 +6,7 @@ import { type ConversionResult, type ConvertOptions, convertToGraphs, exportGrap
 import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
-import { type VerifyOptions, type VerifyReport, verifyConversion } from '../verify/verify.js';
+import { type VerifyOptions, type VerifyReport, customOps, verifyConversion } from '../verify/verify.js';
 import { writeFileAtomic } from '../writers/atomic-file.js';
 import { checkOutputPath, defaultOutputPath } from './output-path.js';
 
@@ -56,7 +56,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
 
   let verify: VerifyReport | undefined;
   if (options.verify) {
-    verify = await verifyConversion(conversion.graphs, conversion.prepared, options.verify === true ? {} : options.verify);
+    verify = await verifyConversion(conversion, options.verify === true ? {} : options.verify);
   }
   // Written after verification so a failed check can still leave no file behind (the caller
   // decides); but a verification failure is reported, not thrown, so the file is kept to inspect.
@@ -69,6 +69,10 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
       const name = operatorName(conversion.model.operatorCodes[op.opcodeIndex]);
       ops[name] = (ops[name] ?? 0) + 1;
     }
+  }
+  const custom = customOps(conversion.model);
+  if (custom.length) {
+    notes.push(`the model has custom ops (${custom.join(', ')}): the TFLite interpreter refuses to load it ("unresolved custom op") unless the app registers a kernel for each`);
   }
   return {
     output,

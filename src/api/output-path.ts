@@ -37,6 +37,9 @@ export function checkOutputPath(output: string, modelPath: string): void {
     throw err.unsafePath(output, "the output would be written inside the SavedModel's variables/ directory");
   }
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw err.unsafePath(output, 'the output path is a directory');
+  // Said before converting, not after: the conversion may take a while.
+  const parent = path.dirname(out);
+  if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) throw err.writeFailed(output, `directory ${path.dirname(output)} does not exist`);
 }
 
 /** The real path of `p`, or of its parent joined with its name when `p` does not exist yet. */

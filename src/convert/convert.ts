@@ -6,12 +6,14 @@ import { graphFromGraphDef } from '../graph/from-graphdef.js';
 import { graphsToTflite } from '../export/to-tflite.js';
 import { type PassRun, runPasses } from '../passes/manager.js';
 import type { PassContext } from '../passes/pass.js';
-import { FLOAT_PIPELINE } from '../passes/pipeline.js';
+import { CHECK_STAGE, CONVERT_STAGE } from '../passes/pipeline.js';
 import type { PreparedGraph } from '../prepare/index.js';
 import { type TfliteModel, writeTflite } from '../tflite/index.js';
 import { PACKAGE_VERSION } from '../util/package.js';
 import { type LoadOptions, loadForConversion } from './load.js';
 import { minRuntimeVersionOf } from '../lower/op-versions.js';
+import { err, isTfconvError } from '../errors/index.js';
+import { parseTensorRef } from '../graph/from-graphdef.js';
 
 export interface ConvertOptions extends LoadOptions {
   /** Fixed shapes for inputs (by signature key or tensor name); fixes unknown dims and ranks. */
@@ -63,18 +65,102 @@ export function convertToGraphs(path: string, options: ConvertOptions = {}): Con
   const skip = new Set(options.skipPasses ?? []);
   const graphs: Graph[] = [];
   const passRuns: PassRun[][] = [];
-  for (const p of loaded.graphs) {
+  const usedShapes = new Set<string>();
+  const resolved = loaded.graphs.map((p) => resolveInputShapes(p, options.inputShapes ?? {}, usedShapes));
+  // A misspelt --input-shape name is reported before the shapes it failed to give.
+  const unused = Object.keys(options.inputShapes ?? {}).filter((k) => !usedShapes.has(k));
+  if (unused.length) {
+    const known = [...new Set(loaded.graphs.flatMap((p) => p.inputs.map((i) => i.key)))];
+    throw err.badOption('input-shape', `'${unused[0]}' is not an input of the model; inputs: ${known.map((k) => `'${k}'`).join(', ') || 'none'}`);
+  }
+  // Import every graph and run the cheap checks on all of them before the expensive work on any:
+  // unsupported ops anywhere come first (an input shape is moot for a graph that cannot convert).
+  const staged = loaded.graphs.map((p, gi) => {
     const g = graphFromGraphDef(p.graphDef, {
       outputs: p.outputs,
       inputs: p.inputs.map((i) => ({ key: i.key, name: i.name })),
-      inputShapes: options.inputShapes,
+      inputShapes: resolved[gi].shapes,
       signatureKey: p.signatureKey,
       source: p.source,
     });
     g.name = loaded.graphs.length === 1 ? 'main' : p.signatureKey;
-    const r = runPasses(g, FLOAT_PIPELINE, ctx, skip);
-    graphs.push(r.graph);
-    passRuns.push(r.runs);
+    const gctx: PassContext = { ...ctx, ...graphContext(path, options, p, loaded.servingSignatures) };
+    const r = runPasses(g, CHECK_STAGE, gctx, skip);
+    return { graph: r.graph, runs: r.runs, ctx: gctx };
+  });
+  for (const [gi, r] of resolved.entries()) {
+    const p = loaded.graphs[gi];
+    if (r.missing) {
+      const where = p.fromSignature && (loaded.graphs.length > 1 || p.signatureKey !== 'serving_default') ? `signature '${p.signatureKey}'` : '';
+      throw err.inputShapeNeeded(r.missing, where, 'has an unknown rank (the model does not declare its shape)');
+    }
   }
-  return { graphs, prepared: loaded.graphs, notes: loaded.notes, passRuns };
+  for (const s of staged) {
+    const r = runPasses(s.graph, CONVERT_STAGE, s.ctx, skip);
+    graphs.push(r.graph);
+    passRuns.push([...s.runs, ...r.runs]);
+  }
+  const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
+  return { graphs, prepared: loaded.graphs, notes, passRuns };
+}
+
+/**
+ * The shape of every input of one prepared graph, by input key: the user's --input-shape (named by
+ * signature key, tensor name or node name) where given, else the declared shape. A given shape
+ * must agree with the declared rank and known dimensions. `missing` names the first input whose
+ * rank stays unknown (TFLite tensors need a static shape); names used are added to `used`.
+ */
+export function resolveInputShapes(
+  p: PreparedGraph,
+  user: Readonly<Record<string, number[]>>,
+  used: Set<string>,
+): { shapes: Record<string, number[]>; missing: string | null } {
+  const shapes: Record<string, number[]> = {};
+  let missing: string | null = null;
+  for (const i of p.inputs) {
+    const node = parseTensorRef(i.name)?.node ?? i.name;
+    const given = [i.key, i.name, node, `${node}:0`].find((n) => user[n] !== undefined);
+    if (given === undefined) {
+      if (i.shape === null) missing ??= i.key;
+      continue;
+    }
+    used.add(given);
+    const dims = user[given];
+    const declared = i.shape;
+    if (declared !== null && !(declared.length === dims.length && declared.every((d, k) => d < 0 || d === dims[k]))) {
+      throw err.badOption('input-shape', `${given}=${dims.join(',')} does not fit input '${i.key}', declared [${declared.map((d) => (d < 0 ? '?' : d)).join(',')}]`);
+    }
+    shapes[i.key] = dims.slice();
+  }
+  return { shapes, missing };
+}
+
+/**
+ * How errors about one graph name it, and (asked only when the graph cannot be converted) which
+ * other serving signatures of the model pass the same checks, so the user can pick those.
+ */
+function graphContext(path: string, options: ConvertOptions, p: PreparedGraph, serving: readonly string[]): Pick<PassContext, 'where' | 'hint'> {
+  if (!p.fromSignature) return {};
+  // Other chosen signatures count too: with --all-signatures the answer is "only these".
+  const others = serving.filter((k) => k !== p.signatureKey);
+  return {
+    where: `signature '${p.signatureKey}'`,
+    hint: () => {
+      const fine = others.filter((k) => signaturePassesChecks(path, options, k));
+      return fine.length ? `or convert only signatures without them with --signature KEY (${fine.map((k) => `'${k}'`).join(', ')})` : undefined;
+    },
+  };
+}
+
+/** Whether one signature loads and passes the check stage (unsupported ops, control flow). */
+function signaturePassesChecks(path: string, options: ConvertOptions, key: string): boolean {
+  try {
+    const [p] = loadForConversion(path, { ...options, signatures: [key], allSignatures: false }).graphs;
+    const g = graphFromGraphDef(p.graphDef, { outputs: p.outputs, inputs: p.inputs.map((i) => ({ key: i.key, name: i.name })), signatureKey: key, source: p.source });
+    runPasses(g, CHECK_STAGE, { allowCustomOps: false, log: () => {} });
+    return true;
+  } catch (e) {
+    if (isTfconvError(e)) return false;
+    throw e;
+  }
 }

@@ -29,6 +29,8 @@ export interface LoadedModel {
   /** Notes for the user (e.g. which TF Serving version was used). */
   notes: string[];
   graphs: PreparedGraph[];
+  /** The MetaGraph's serving signature keys (empty for a GraphDef). */
+  servingSignatures: string[];
 }
 
 export function loadForConversion(path: string, opts: LoadOptions = {}): LoadedModel {
@@ -38,14 +40,14 @@ export function loadForConversion(path: string, opts: LoadOptions = {}): LoadedM
   if (detected.kind === 'graphdef') {
     const gd = readGraphDef(detected.path);
     const g = prepareGraphDef(gd, { source: detected.path, ...cut(opts) });
-    return { detected, notes, graphs: [g] };
+    return { detected, notes, graphs: [g], servingSignatures: [] };
   }
   const model = readSavedModel(detected.path);
   const mg = selectMetaGraph(model, opts.tagSet);
   const keys = chooseSignatures(mg, opts, model.file);
   const lookup = variableLookup(model.dir, mg);
   const graphs = keys.map((k) => prepareSignature(mg.def, k, lookup, { source: model.file, ...cut(opts) }));
-  return { detected, notes, graphs };
+  return { detected, notes, graphs, servingSignatures: servingSignatureKeys(mg) };
 }
 
 function cut(opts: LoadOptions): { inputArrays?: string[]; outputArrays?: string[] } {

@@ -75,6 +75,9 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** How many op types of an unsupported-ops error name example nodes. */
+const UNSUPPORTED_WITH_EXAMPLES = 6;
+
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.USAGE, ErrorCode.BAD_OPTION]);
 
 // ---------------------------------------------------------------------------------------------
@@ -210,13 +213,27 @@ export const err = {
       { node, op },
     );
   },
+  /** A model input whose shape the model does not say (unknown rank): the user must give it. */
+  inputShapeNeeded(input: string, where: string, why: string): TfconvError {
+    return new TfconvError(
+      ErrorCode.SHAPE_ERROR,
+      `input '${input}'${where ? ` of ${where}` : ''} ${why}; give its shape with --input-shape ${input}=D1,D2,... (e.g. --input-shape ${input}=1,10; '${input}=' for a scalar)`,
+      { node: input },
+    );
+  },
   /** One error for every unsupported op, so users see the whole list at once. */
-  unsupportedOps(ops: ReadonlyArray<{ op: string; count: number; examples: string[] }>): TfconvError {
-    const parts = ops.map((o) => `${o.op} x${o.count} (e.g. ${o.examples.map((e) => `'${e}'`).join(', ')})`);
+  unsupportedOps(ops: ReadonlyArray<{ op: string; count: number; examples: string[] }>, context: { where?: string; hint?: string } = {}): TfconvError {
+    // Long lists stay one readable line: every op type is named with its count, but only the
+    // first few carry example node names (those are what users grep their graph for).
+    const parts = ops.map((o, i) =>
+      i < UNSUPPORTED_WITH_EXAMPLES ? `${o.op} x${o.count} (e.g. ${o.examples.map((e) => `'${e}'`).join(', ')})` : `${o.op} x${o.count}`,
+    );
     const total = ops.reduce((s, o) => s + o.count, 0);
+    const where = context.where ? `${context.where}: ` : '';
+    const hint = context.hint ? `; ${context.hint}` : '';
     return new TfconvError(
       ErrorCode.UNSUPPORTED_OPS,
-      `${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}; use --allow-custom-ops to write them as custom ops`,
+      `${where}${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}; use --allow-custom-ops to write them as custom ops${hint}`,
       { op: ops[0]?.op },
     );
   },

@@ -42,7 +42,7 @@ export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions)
       if (known !== undefined) return known;
       const i = sub.tensors.length;
       index.set(t, i);
-      sub.tensors.push(tensorOf(t, model, g.fixedBatch));
+      sub.tensors.push(tensorOf(t, model));
       return i;
     };
     sub.inputs = g.inputs.map(add);
@@ -75,23 +75,29 @@ export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions)
   return model;
 }
 
-function tensorOf(t: Tensor, model: TfliteModel, fixedBatch: boolean) {
+function tensorOf(t: Tensor, model: TfliteModel) {
   const type = tfliteType(t.dtype);
   if (type === undefined) throw err.badGraph(t.name, `TFLite has no tensor type for ${t.dtype}`);
-  if (!t.shape) throw err.shapeError(t.producer?.name ?? t.name, t.producer?.op ?? 'tensor', `tensor '${t.name}' has no static shape`);
+  // Only a custom op's output may lack a shape: the app's kernel computes it when it runs.
+  const custom = t.producer?.op.startsWith('tfl.custom:') === true;
+  if (!t.shape && !custom) throw err.shapeError(t.producer?.name ?? t.name, t.producer?.op ?? 'tensor', `tensor '${t.name}' has no static shape`);
   let buffer = 0;
   if (t.value) {
     buffer = model.buffers.length;
     model.buffers.push(newBuffer({ data: bufferBytes(t.value) }));
   }
-  const dynamic = !fixedBatch && t.signature !== null && t.signature.some((d, i) => d !== (t.shape as number[])[i]);
+  // TFLite's form of a dimension known only at run time (a custom op's output): 1 in `shape`,
+  // -1 in `shape_signature`; an unknown rank has no shape at all.
+  const shape = t.shape?.map((d) => (d < 0 ? 1 : d)) ?? [];
+  const signature = t.signature && t.shape && t.signature.length === t.shape.length ? t.signature.map((d, i) => ((t.shape as number[])[i] < 0 ? -1 : d)) : t.shape;
+  const dynamic = signature !== null && signature.some((d, i) => d !== shape[i]);
   return newTensor({
-    shape: t.shape.slice(),
-    ...(dynamic ? { shapeSignature: (t.signature as number[]).slice() } : {}),
+    shape,
+    ...(dynamic ? { shapeSignature: signature.slice() } : {}),
     type,
     buffer,
     name: t.name,
-    hasRank: true,
+    hasRank: t.shape !== null,
     ...(t.quant
       ? {
           quantization: newQuantizationParameters({
@@ -162,7 +168,8 @@ function optionsOf(n: Node): { builtinOptions?: BuiltinOptionsValue } {
   for (const [k, v] of Object.entries(n.options)) {
     const field = camel(k);
     if (!(field in value)) throw err.internal(`${name} options have no field '${k}' (node '${n.name}')`);
-    value[field] = v;
+    // 64-bit fields (RandomOptions' seeds) are bigints in the object API; the graph holds numbers.
+    value[field] = typeof value[field] === 'bigint' && typeof v === 'number' ? BigInt(v) : v;
   }
   return { builtinOptions: opts };
 }

@@ -45,9 +45,10 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     const known = info.get(t);
     if (known) return known;
     if (t.value) return { dtype: t.dtype, shape: t.value.shape, value: t.value };
-    // A graph input: fix unknown dimensions. After a first annotation its static shape is batch 1
-    // and its signature keeps the -1s, so later runs still see which dimensions are unknown.
-    const declared = t.signature?.some((d) => d < 0) ? t.signature : t.shape;
+    // A graph input: fix unknown dimensions. Once shapes were annotated, `shape` holds the batch-1
+    // sizes and `signature` remembers which dimensions were unknown; a later run must see them as
+    // unknown again, or the second annotation would lose the -1s of shape_signature.
+    const declared = t.signature && t.shape && t.signature.length === t.shape.length ? t.signature : t.shape;
     const shape = declared === null ? null : declared.map((d) => (d < 0 ? opts.unknownDim : d));
     const r = { dtype: t.dtype, shape, value: null };
     info.set(t, r);
@@ -98,9 +99,9 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
  */
 export function annotateShapes(g: Graph): InferResult {
   const one = inferGraph(g, { unknownDim: 1 });
-  const two = inferGraph(g, { unknownDim: 2 });
+  const two = inferAtOtherSize(g);
   for (const [t, a] of one.tensors) {
-    const b = two.tensors.get(t);
+    const b = two?.tensors.get(t);
     t.dtype = a.dtype;
     t.shape = a.shape;
     t.signature =
@@ -111,8 +112,23 @@ export function annotateShapes(g: Graph): InferResult {
   for (const t of g.inputs) {
     if (one.tensors.has(t)) continue;
     // An input nothing reads still gets batch-1 sizes.
-    t.signature = t.shape?.slice() ?? null;
+    t.signature = two ? ((t.signature ?? t.shape)?.slice() ?? null) : (t.shape?.map((d) => (d < 0 ? 1 : d)) ?? null);
     t.shape = t.shape?.map((d) => (d < 0 ? 1 : d)) ?? null;
   }
   return one;
+}
+
+/**
+ * Inference with unknown dimensions at 2 instead of 1, or null when the graph cannot run at
+ * another size: it fixes the batch somewhere (a Reshape to a constant [1, ...]), so no dimension
+ * is really dynamic and shape signatures must not claim one (an input resized to batch 2 would
+ * fail in that node).
+ */
+export function inferAtOtherSize(g: Graph, options: Partial<InferOptions> = {}): InferResult | null {
+  try {
+    return inferGraph(g, { ...options, unknownDim: 2 });
+  } catch (e) {
+    if (e instanceof TfconvError && e.code === 'SHAPE_ERROR') return null;
+    throw e;
+  }
 }

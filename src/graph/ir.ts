@@ -179,12 +179,6 @@ export class Graph {
   /** SignatureDef of this graph (one graph = one TFLite subgraph = one signature). */
   signature: SignatureIO | null = null;
   name = 'main';
-  /**
-   * Set when folding turned values computed from the batch size into constants (e.g. a reshape
-   * target from Shape(x)): the model then only works at batch 1, and no tensor may claim a
-   * dynamic dimension in its shape_signature.
-   */
-  fixedBatch = false;
 
   /** Node names in use; filled on first use, then kept current by addNode and uniqueName. */
   private usedNames: Set<string> | null = null;

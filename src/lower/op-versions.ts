@@ -274,6 +274,7 @@ export const OP_VERSIONS: Readonly<Record<string, OpVersioning>> = {
   NOT_EQUAL: { beyond: [rule(4, input(0, 'int16'))], rules: [rule(3, input(0, 'string')), rule(2, input(0, 'int8'))] },
   LEAKY_RELU: { rules: [rule(2, input(0, 'int16'))] },
   RANGE: { rules: [], beyond: [rule(2, input(0, 'int64'))] },
+  RANDOM_UNIFORM: { rules: [] },
   BATCH_MATMUL: {
     rules: [rule(3, input(0, 'int16')), rule(2, input(0, 'int8')), rule(4, sig('float32', 'int8', 'float32'), optTrue('asymmetric_quantize_inputs'))],
   },

@@ -155,7 +155,12 @@ export const LOWERINGS: Record<string, Lowering> = {
     [1, 'begin'],
     [2, 'size'],
   ]),
-  Fill: withInt32Inputs('FILL', [[0, 'the dims']]),
+  // FILL takes its dims at run time (int32 or int64): a zero state sized from the batch stays dynamic.
+  Fill: lowering({
+    tfl: ['FILL'],
+    lower: (n, g) => [tflNode(g, n.name, 'FILL', [n.input(0).value ? asInt32(g, n.input(0)) : n.input(0), n.input(1)], n.outputs)],
+    note: 'dims may be computed at run time; constant int64 dims become int32',
+  }),
   Range: same('RANGE'),
   Shape: same('SHAPE', (n) => ({ out_type: tflType(n, 'out_type', 'int32') })),
   ExpandDims: lowering({ tfl: ['RESHAPE'], constraints: [staticOutput], lower: (n, g) => [reshapeTo(n, g)] }),
@@ -288,7 +293,27 @@ export const LOWERINGS: Record<string, Lowering> = {
   FusedBatchNorm: BATCH_NORM(),
   FusedBatchNormV2: BATCH_NORM(),
   FusedBatchNormV3: BATCH_NORM(),
+  // QAT graphs converted as float: FakeQuant on weights folds away (fold-constants); on
+  // activations it stays the same math, TFLite's FAKE_QUANT (as TOCO's float output kept it).
+  FakeQuantWithMinMaxArgs: same('FAKE_QUANT', (n) => fakeQuantOptions(n, n.attrFloat('min', -6), n.attrFloat('max', 6))),
+  FakeQuantWithMinMaxVars: lowering({
+    tfl: ['FAKE_QUANT'],
+    constraints: [constInput(1, 'min'), constInput(2, 'max')],
+    lower: (n, g) => [
+      tflNode(g, n.name, 'FAKE_QUANT', [n.input(0)], n.outputs, fakeQuantOptions(n, constValues(n, 1, 'min')[0], constValues(n, 2, 'max')[0])),
+    ],
+  }),
+  // Dropout behind a keep_prob input (TF1 graphs): TFLite's RANDOM_UNIFORM, float32 in [0, 1).
+  RandomUniform: lowering({
+    tfl: ['RANDOM_UNIFORM'],
+    constraints: [constraint('the output dtype must be float32', (n) => n.attrType('dtype', 1) === 1)],
+    lower: (n, g) => [tflNode(g, n.name, 'RANDOM_UNIFORM', [asInt32(g, n.input(0))], n.outputs, { seed: n.attrInt('seed', 0), seed2: n.attrInt('seed2', 0) })],
+  }),
 };
+
+function fakeQuantOptions(n: Node, min: number, max: number) {
+  return { min, max, num_bits: n.attrInt('num_bits', 8), narrow_range: n.attrBool('narrow_range', false) };
+}
 
 // --- Shared pieces ----------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ export const decomposeBatchNorm: Pass = {
   kind: 'fold',
   idempotent: true,
   summary: 'turn inference FusedBatchNorm into a per-channel Mul and Add of folded constants',
+  handles: [...BATCH_NORMS],
   apply(g: Graph) {
     const readers = g.consumerMap();
     let rewrites = 0;

@@ -2,7 +2,7 @@
 // (src/lower/table.ts). `checkSupported` runs first and reports every op that cannot be lowered
 // in one error; with allowCustomOps those become CUSTOM ops named after the TF op instead.
 
-import { err } from '../errors/index.js';
+import { unsupportedError } from './check-supported.js';
 import { tflNode } from '../graph/build.js';
 import type { Graph, Node } from '../graph/ir.js';
 import { LOWERINGS } from '../lower/table.js';
@@ -33,7 +33,7 @@ export function unsupportedNodes(g: Graph): Unsupported[] {
 
 export function checkSupported(g: Graph, ctx: PassContext): void {
   const missing = unsupportedNodes(g);
-  if (missing.length && !ctx.allowCustomOps) throw err.unsupportedOps(missing);
+  if (missing.length && !ctx.allowCustomOps) throw unsupportedError(missing, ctx);
 }
 
 export const legalize: Pass = {

@@ -12,6 +12,10 @@ export interface PassContext {
   allowCustomOps: boolean;
   /** Progress/diagnostics sink; passes stay silent unless something is worth saying. */
   log: (message: string) => void;
+  /** What the graph is, for errors that name it ("signature 'classify_x_to_y'"). */
+  where?: string;
+  /** What the user can do instead, appended to unsupported-op errors (asked only on failure). */
+  hint?: () => string | undefined;
 }
 
 export interface PassResult {
@@ -27,4 +31,10 @@ export interface Pass {
   /** One line: what it does. Shown by `tfconv optimize --list-passes`. */
   summary: string;
   apply: (graph: Graph, ctx: PassContext) => PassResult;
+  /**
+   * TF ops this pass rewrites away when their operands allow it (Identity, Switch/Merge with a
+   * constant predicate, inference batch norm). The early support check does not report them:
+   * the lowering's own check, which runs after every such pass, still does if one is left.
+   */
+  handles?: readonly string[];
 }

@@ -3,6 +3,7 @@
 // names here, the file names and --skip-pass values are the same.
 
 import { annotateShapesPass } from './annotate-shapes.js';
+import { checkSupportedPass } from './check-supported.js';
 import { chooseOpVersions } from './choose-op-versions.js';
 import { collapseReshapes } from './collapse-reshapes.js';
 import { decomposeBatchNorm } from './decompose-batch-norm.js';
@@ -18,10 +19,27 @@ import { fuseRelu6 } from './fuse-relu6.js';
 import { legalize } from './legalize.js';
 import type { Pass } from './pass.js';
 import { removeIdentity } from './remove-identity.js';
+import { removeUnused } from './remove-unused.js';
+import { resolveSwitchMerge } from './resolve-switch-merge.js';
 
-export const FLOAT_PIPELINE: readonly Pass[] = [
+/** Knows the passes after it (read when it runs), to leave the ops they rewrite away alone. */
+const checkSupported = checkSupportedPass(() => CONVERT_STAGE);
+
+/**
+ * The cheap front of the pipeline, run on every graph before any graph goes further: a model
+ * with an unconvertible signature fails before the expensive work on the others.
+ */
+export const CHECK_STAGE: readonly Pass[] = [
   // TF level. Identities go first so folding and matching see producers directly.
   removeIdentity,
+  // Before shapes: a dead branch has no shapes, and the taken branch must be plain data flow
+  // before anything matches on it. The predicate is usually a constant only through Identity.
+  resolveSwitchMerge,
+  // Every op the graph still needs must be convertible: say so before the expensive work.
+  checkSupported,
+];
+
+export const CONVERT_STAGE: readonly Pass[] = [
   // Shapes before folding: Shape/StridedSlice/Pack chains fold only once shapes are static.
   annotateShapesPass,
   foldConstants,
@@ -33,6 +51,8 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   annotateShapesPass,
   // TF -> TFLite. Everything after this works on tfl.* ops only.
   legalize,
+  // Lowering leaves shape computations the TFLite ops no longer read.
+  removeUnused,
   // Conv -> BiasAdd -> batch norm (Mul, Add): the bias must join the conv first so the Mul
   // meets the conv directly; then the Mul scales weights and bias; then the batch norm's Add
   // joins the bias. Repeated rather than looped, as TFLite's pipeline does.
@@ -51,6 +71,8 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   // Versions depend on the final options and dtypes, so they are chosen last.
   chooseOpVersions,
 ];
+
+export const FLOAT_PIPELINE: readonly Pass[] = [...CHECK_STAGE, ...CONVERT_STAGE];
 
 /** Every pass, by name, for --skip-pass and --list-passes. */
 export const ALL_PASSES: ReadonlyMap<string, Pass> = new Map(FLOAT_PIPELINE.map((p) => [p.name, p]));

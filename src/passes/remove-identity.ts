@@ -25,6 +25,7 @@ export const removeIdentity: Pass = {
   kind: 'cleanup',
   idempotent: true,
   summary: 'drop Identity, IdentityN, StopGradient, CheckNumerics, Snapshot, Print and the like',
+  handles: [...PASS_THROUGH],
   apply(g: Graph) {
     let rewrites = 0;
     const dead = new Set<(typeof g.nodes)[number]>();

@@ -39,7 +39,9 @@ export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: st
 
   const valueOf = (varNode: NodeDef): TensorValue => {
     const v = lookup(varNode.name, varNode);
-    if (!v) throw err.missingVariable(source, varNode.attr.shared_name?.s ? Buffer.from(varNode.attr.shared_name.s).toString() : varNode.name);
+    // TF1 variables often have an empty shared_name: the node name is then the variable's name.
+    const shared = varNode.attr.shared_name?.s ? Buffer.from(varNode.attr.shared_name.s).toString() : '';
+    if (!v) throw err.missingVariable(source, shared || varNode.name);
     return v;
   };
 

@@ -13,13 +13,14 @@
 import { type DType, dtypeFromTf } from '../core/dtype.js';
 import { err } from '../errors/index.js';
 import { parseTensorRef, tensorName } from '../graph/from-graphdef.js';
-import { shapeFromProto } from '../proto/tensor-proto.js';
-import type { AttrValue, GraphDef, MetaGraphDef, NodeDef } from '../proto/types.js';
+import { numbers } from '../graph/ops/util.js';
+import { shapeFromProto, tensorFromProto } from '../proto/tensor-proto.js';
+import type { AttrValue, GraphDef, MetaGraphDef, NodeDef, TensorShapeProto } from '../proto/types.js';
 import { defaultsFromOpDefs, restoreDefaultAttrs } from './default-attrs.js';
 import { freezeVariables, type VariableLookup } from './freeze-variables.js';
 import { inlineFunctions } from './inline-functions.js';
 import { outputArgsFromOpDefs } from './op-output-args.js';
-import { pruneGraphDef } from './prune.js';
+import { droppedUpdates, pruneGraphDef } from './prune.js';
 
 export type { VariableLookup } from './freeze-variables.js';
 
@@ -41,7 +42,11 @@ export interface PreparedGraph {
   inputs: PreparedInput[];
   outputs: GraphEndpoint[];
   signatureKey: string;
+  /** True when the graph is a SavedModel signature (false: a GraphDef, its key is made up). */
+  fromSignature: boolean;
   source: string;
+  /** What the user should know about this graph (variable updates the conversion leaves out). */
+  notes: string[];
 }
 
 export interface PrepareOptions {
@@ -76,7 +81,7 @@ export function prepareSignature(
     if (!e.name) throw err.notAModel(options.source, `signature '${signatureKey}' has a sparse or composite tensor '${e.key}', which TFLite cannot take`);
   }
   const opDefs = mg.meta_info_def?.stripped_op_list?.op ?? [];
-  return prepare(gd, inputs, outputs, signatureKey, variables, options.source, outputArgsFromOpDefs(opDefs), defaultsFromOpDefs(opDefs));
+  return { ...prepare(gd, inputs, outputs, signatureKey, variables, options.source, outputArgsFromOpDefs(opDefs), defaultsFromOpDefs(opDefs)), fromSignature: true };
 }
 
 /** Prepare a frozen GraphDef: inputs default to its Placeholders, outputs to unconsumed nodes. */
@@ -84,8 +89,11 @@ export function prepareGraphDef(gd: GraphDef, options: PrepareOptions): Prepared
   const outputs = (options.outputArrays ?? candidateOutputs(gd)).map((n) => ({ key: n.replace(/:0$/, ''), name: n }));
   if (outputs.length === 0) throw err.notAModel(options.source, 'the graph has no outputs; name them with --output-arrays');
   const inputs = options.inputArrays?.map((n) => ({ key: n.replace(/:0$/, ''), name: n }));
-  const noVariables: VariableLookup = () => undefined;
-  return prepare(gd, inputs ?? null, outputs, 'serving_default', noVariables, options.source, {});
+  // A GraphDef carries no variable values: a graph that still reads variables was not frozen.
+  const noVariables: VariableLookup = (name, n) => {
+    throw err.notAModel(options.source, `reads variable '${name}' (${n.op}), and a GraphDef holds no variable values; freeze the graph first, or convert the SavedModel it came from`);
+  };
+  return { ...prepare(gd, inputs ?? null, outputs, 'serving_default', noVariables, options.source, {}), fromSignature: false };
 }
 
 const NON_OUTPUTS = new Set(['NoOp', 'Const', 'Placeholder', 'PlaceholderWithDefault', 'Assert', 'SaveV2', 'RestoreV2', 'Assign', 'AssignVariableOp', 'VarHandleOp', 'VariableV2']);
@@ -106,19 +114,28 @@ function prepare(
   source: string,
   outputArgs: ReturnType<typeof outputArgsFromOpDefs>,
   defaultAttrs: ReturnType<typeof defaultsFromOpDefs> = {},
-): PreparedGraph {
+): Omit<PreparedGraph, 'fromSignature'> {
   const outNames = outputs.map((o) => o.name);
   const inNames = inputs?.map((i) => i.name) ?? [];
   // Inputs are roots too: a signature input nothing reads is still an input of the model.
   const roots = [...outNames, ...inNames];
   let g = pruneGraphDef(gd, roots, inNames);
   g = { ...g, library: gd.library };
-  g = cutAtInputs(g, inNames, source);
+  // The original graph: a cut node's shape may come from a constant the prune just dropped.
+  g = cutAtInputs(g, inNames, source, gd);
   g = inlineFunctions(g, { outputArgs });
+  // Updates a TF2 function body runs for its side effect (an optimizer step in a `train`
+  // signature) cannot be kept: variables become constants. Said, not silently dropped.
+  const updates = droppedUpdates(g, outNames, inNames, pruneGraphDef(g, roots, inNames));
   g = freezeVariables(g, variables, source);
   g = defaultsForUnfedPlaceholders(g, new Set(inNames.map((n) => (parseTensorRef(n) as { node: string }).node)));
   g = restoreDefaultAttrs(g, defaultAttrs);
   g = pruneGraphDef(g, roots, inNames);
+  const notes = updates.size
+    ? [
+        `signature '${signatureKey}' updates variables (${[...updates].map(([op, names]) => `${op} x${names.length}`).join(', ')}); the converted model computes its outputs from the saved values and does not update them`,
+      ]
+    : [];
 
   const byName = new Map(g.node.map((n) => [n.name, n]));
   const resolvedInputs: PreparedInput[] = (inputs ?? placeholderInputs(g)).map((i) => {
@@ -126,13 +143,14 @@ function prepare(
     if (!n) throw err.badGraph(i.name, `input '${i.name}' is not in the graph`);
     return { ...i, dtype: placeholderDtype(n), shape: n.attr.shape?.shape ? shapeFromProto(n.attr.shape.shape) : null };
   });
-  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source };
+  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source, notes };
 }
 
 /** Inner tensors named as inputs become Placeholders; what only they needed is already pruned. */
-function cutAtInputs(gd: GraphDef, inNames: string[], source: string): GraphDef {
+function cutAtInputs(gd: GraphDef, inNames: string[], source: string, original: GraphDef): GraphDef {
   if (inNames.length === 0) return gd;
   const cut = new Map<string, string>();
+  const byName = new Map(original.node.map((n) => [n.name, n]));
   for (const name of inNames) {
     const r = parseTensorRef(name);
     if (!r) continue;
@@ -145,11 +163,36 @@ function cutAtInputs(gd: GraphDef, inNames: string[], source: string): GraphDef 
       if (!cut.has(n.name) || n.op === 'Placeholder') return n;
       const dtype = n.attr.T ?? n.attr.dtype ?? n.attr.DstT ?? n.attr.out_type ?? { value: 'type', type: 1 };
       const attr: Record<string, AttrValue> = { dtype };
-      const shapes = n.attr._output_shapes?.list?.shape;
-      if (shapes?.[0]) attr.shape = { value: 'shape', shape: shapes[0] };
+      const shape = cutShape(n, byName);
+      if (shape) attr.shape = { value: 'shape', shape };
       return { name: n.name, op: 'Placeholder', input: [], device: '', attr, experimental_debug_info: null };
     }),
   };
+}
+
+/**
+ * The shape a cut tensor is known to have without running what is upstream: the node's recorded
+ * _output_shapes, or, for a Reshape to a constant shape (micro_speech's Reshape_2 =
+ * Reshape(x, [-1, 49, 40, 1])), that shape with its -1 as the unknown dimension.
+ */
+function cutShape(n: NodeDef, byName: ReadonlyMap<string, NodeDef>): TensorShapeProto | null {
+  const recorded = n.attr._output_shapes?.list?.shape?.[0];
+  if (recorded && !recorded.unknown_rank) return recorded;
+  if (n.op === 'Reshape') {
+    const ref = parseTensorRef(n.input[1] ?? '');
+    const target = ref && ref.index === 0 ? byName.get(ref.node) : undefined;
+    const proto = target?.op === 'Const' ? target.attr.value?.tensor : undefined;
+    if (proto) {
+      const v = tensorFromProto(proto, target?.name ?? '');
+      if ((v.dtype === 'int32' || v.dtype === 'int64') && v.shape.length === 1) {
+        const dims = Array.from(numbers(v));
+        if (dims.filter((d) => d === -1).length <= 1 && dims.every((d) => d >= -1)) {
+          return { dim: dims.map((size) => ({ size, name: '' })), unknown_rank: false };
+        }
+      }
+    }
+  }
+  return recorded ?? null;
 }
 
 function defaultsForUnfedPlaceholders(gd: GraphDef, fed: Set<string>): GraphDef {

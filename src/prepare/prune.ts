@@ -38,3 +38,31 @@ export function pruneGraphDef(gd: GraphDef, outputs: readonly string[], stopAt: 
     .map((n) => (n.input.some((s) => s.startsWith('^')) ? { ...n, input: n.input.filter((s) => !s.startsWith('^')) } : n));
   return { ...gd, node };
 }
+
+/** Ops that change a variable: dropped by pruning when no output depends on them through data. */
+const UPDATE_OP = /^(Assign|ResourceApply|Apply|ResourceSparseApply|SparseApply|ResourceScatter|Scatter|ResourceStridedSliceAssign)/;
+
+/**
+ * Variable updates that running `outputs` would execute in TensorFlow (reached through data or
+ * control edges, as a TF2 function runs every stateful op of its body) but that pruning drops
+ * because no output reads them: op type -> node names.
+ */
+export function droppedUpdates(gd: GraphDef, outputs: readonly string[], stopAt: readonly string[], kept: GraphDef): Map<string, string[]> {
+  const byName = new Map(gd.node.map((n) => [n.name, n]));
+  const keptNames = new Set(kept.node.map((n) => n.name));
+  const stopNodes = new Set(stopAt.map((s) => parseTensorRef(s)?.node ?? s));
+  const seen = new Set<string>();
+  const stack = outputs.map((o) => parseTensorRef(o)?.node ?? o);
+  const out = new Map<string, string[]>();
+  while (stack.length) {
+    const name = stack.pop() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const n = byName.get(name);
+    if (!n) continue;
+    if (UPDATE_OP.test(n.op) && !keptNames.has(name)) out.set(n.op, [...(out.get(n.op) ?? []), name]);
+    if (stopNodes.has(name)) continue;
+    for (const s of n.input) stack.push((parseTensorRef(s.replace(/^\^/, '')) ?? { node: s }).node);
+  }
+  return out;
+}

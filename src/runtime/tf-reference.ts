@@ -18,6 +18,8 @@ import { type DType, type TypedArray, dtypeFromTf, tfDataTypeName } from '../cor
 import { type TensorValue, numElements } from '../core/tensor.js';
 import { TfconvError, err, isTfconvError } from '../errors/index.js';
 import { castTensor, isCastable } from '../io/cast.js';
+import { Node as IrNode } from '../graph/ir.js';
+import { tfOps } from '../graph/ops/index.js';
 import { shapeFromProto, tensorFromProto } from '../proto/tensor-proto.js';
 import type { AttrValue, FunctionDef, GraphDef, NameAttrList, NodeDef, TensorProto, TensorShapeProto } from '../proto/types.js';
 
@@ -50,8 +52,37 @@ function loadTfjs(): Tfjs {
   const converter = require('@tensorflow/tfjs-converter') as typeof TfConverter;
   // Production mode silences tfjs's console nags (the cpu backend's "install tfjs-node" banner).
   tf.enableProdMode();
-  tfjsLoaded = { tf, converter, supportedOps: readSupportedOps() };
+  const supportedOps = readSupportedOps();
+  for (const op of registerTfKernels(tf, converter)) (supportedOps as Set<string> | null)?.add(op);
+  tfjsLoaded = { tf, converter, supportedOps };
   return tfjsLoaded;
+}
+
+/**
+ * Ops tfjs gets wrong, replaced by TensorFlow's own semantics (src/graph/ops, which reproduce
+ * TF's float32 kernels): tfjs maps FakeQuantWithMinMaxVars to an identity ("currently ignored"),
+ * which would make every QAT graph's reference skip its quantization steps, and it has no
+ * FakeQuantWithMinMaxArgs/PerChannel at all. Registered ops take precedence over tfjs's tables.
+ */
+function registerTfKernels(tf: typeof TfCore, converter: typeof TfConverter): string[] {
+  const ops = ['FakeQuantWithMinMaxArgs', 'FakeQuantWithMinMaxVars', 'FakeQuantWithMinMaxVarsPerChannel'];
+  for (const op of ops) {
+    const sem = tfOps[op];
+    const evaluate = sem?.evaluate;
+    if (!evaluate) continue;
+    converter.registerOp(op, (node) => {
+      const attrs: Record<string, AttrValue> = {};
+      for (const [k, v] of Object.entries(node.attrs)) {
+        if (typeof v === 'boolean') attrs[k] = { value: 'b', b: v };
+        else if (typeof v === 'number') attrs[k] = Number.isInteger(v) && k !== 'min' && k !== 'max' ? { value: 'i', i: v } : { value: 'f', f: v };
+      }
+      const shell = new IrNode(op, op, [], [], attrs);
+      const inputs: TensorValue[] = node.inputs.map((t) => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.dataSync() as Float32Array) }));
+      const [out] = evaluate(shell, inputs);
+      return tf.tensor(out.data as Float32Array, out.shape, 'float32');
+    });
+  }
+  return ops;
 }
 
 /** Make `backend` the active tfjs backend (tfjs has one active backend per process). */

@@ -30,6 +30,7 @@ export const optimizeCommand: CliCommand = {
       .option('verify', { type: 'boolean', default: false, describe: 'compare the TFLite runtime with the TF reference on seeded inputs' })
       .option('verify-samples', { type: 'number', default: 3, describe: 'how many seeded input sets --verify uses' })
       .option('verify-seed', { type: 'number', default: 1, describe: 'first seed of --verify inputs' })
+      .option('verify-fill', { type: 'string', array: true, describe: '--verify: hold an input at one value, NAME=VALUE (repeatable; e.g. keep_prob=1)' })
       .option('atol', { type: 'number', default: 1e-5, describe: '--verify: absolute tolerance' })
       .option('rtol', { type: 'number', default: 1e-5, describe: '--verify: tolerance relative to the largest reference value' })
       .option('quantize', { type: 'string', choices: ['dynamic', 'int8', 'float16'], describe: 'quantize: dynamic (int8 weights), int8 (full integer), float16 (float16 weights)' })
@@ -77,7 +78,7 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     },
     progress: !quiet && io.stderr.isTTY === true,
     ...(args.verify === true
-      ? { verify: { samples, seed: Number(args['verify-seed']), atol: Number(args.atol), rtol: Number(args.rtol) } }
+      ? { verify: { samples, seed: Number(args['verify-seed']), atol: Number(args.atol), rtol: Number(args.rtol), fill: parseFills(strings(args['verify-fill'])) } }
       : {}),
   });
   if ('skipped' in r && r.skipped) {
@@ -101,6 +102,7 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
 
 export function formatVerify(v: VerifyReport): string {
   let out = `verify: ${v.samples} seeded input set${v.samples === 1 ? '' : 's'}, pass when max abs <= ${v.atol} + ${v.rtol} x max|reference|\n`;
+  for (const n of v.notes) out += `  note: ${n}\n`;
   for (const o of v.outputs) {
     if (o.skipped) out += `  ${o.signature}/${o.output}: not compared (${o.skipped})\n`;
     else out += `  ${o.signature}/${o.output}: max abs ${o.maxAbs.toExponential(2)}, max rel ${o.maxRel.toExponential(2)}  ${o.pass ? 'ok' : 'FAIL'}\n`;
@@ -156,6 +158,18 @@ export function parseInputShapes(specs: string[]): Record<string, number[]> {
     const dims = m[2].split(',').map((d) => d.trim()).filter((d) => d !== '').map(Number);
     if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw err.badOption('input-shape', `'${spec}' has a dimension that is not a non-negative integer`);
     out[m[1]] = dims;
+  }
+  return out;
+}
+
+/** NAME=VALUE (repeatable) -> { NAME: VALUE }. */
+export function parseFills(specs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const spec of specs) {
+    const m = /^(.+)=(.+)$/.exec(spec);
+    const v = m ? Number(m[2]) : Number.NaN;
+    if (!m || !Number.isFinite(v)) throw err.badOption('verify-fill', `'${spec}' is not NAME=NUMBER`);
+    out[m[1]] = v;
   }
   return out;
 }
