@@ -7,6 +7,15 @@ import { err } from '../errors/index.js';
 import { tflNode } from '../graph/build.js';
 import { type Graph, type Node, Tensor } from '../graph/ir.js';
 import {
+  FAKE_QUANT_OPS,
+  type LearnedRange,
+  depthwiseQuant,
+  fakeQuantKernelRange,
+  learnedRangeOf,
+  rangeAsQuant,
+  transposedQuant,
+} from '../quantize/learned-range.js';
+import {
   ACTIVATION,
   type Lowering,
   asInt32,
@@ -170,6 +179,8 @@ export const LOWERINGS: Record<string, Lowering> = {
   BatchMatMul: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
   BatchMatMulV2: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
   BatchMatMulV3: { tfl: ['BATCH_MATMUL'], lower: lowerBatchMatMul },
+  // Fake quantization of activations (QAT graphs); on weights it was folded before lowering.
+  ...Object.fromEntries([...FAKE_QUANT_OPS].map((op) => [op, { tfl: ['FAKE_QUANT'], check: checkFakeQuant, lower: lowerFakeQuant }])),
 };
 
 function checkNhwc(n: Node): string | null {
@@ -239,7 +250,9 @@ function lowerConv2D(n: Node, g: Graph): Node[] {
   const w = transposeValue(filter, [3, 0, 1, 2]);
   const out = filter.shape[3];
   const { input, nodes } = explicitPad(n, g, n.input(0));
-  const conv = tflNode(g, n.name, 'CONV_2D', [input, g.constant(`${n.name}/filter`, w), zeroBias(g, `${n.name}/bias`, out)], n.outputs, {
+  const filterT = g.constant(`${n.name}/filter`, w);
+  filterT.quant = transposedQuant(n.input(1).quant, [3, 0, 1, 2]);
+  const conv = tflNode(g, n.name, 'CONV_2D', [input, filterT, zeroBias(g, `${n.name}/bias`, out)], n.outputs, {
     padding: convPadding(n),
     ...strideAttr(n),
     ...dilationAttr(n),
@@ -253,6 +266,7 @@ function lowerDepthwise(n: Node, g: Graph): Node[] {
   // TF: [H, W, C, M]; TFLite: [1, H, W, C*M] (the same bytes, reshaped).
   const [h, w, c, m] = filter.shape;
   const weights = g.constant(`${n.name}/filter`, { ...filter, shape: [1, h, w, c * m] });
+  weights.quant = depthwiseQuant(n.input(1).quant, c, m);
   const { input, nodes } = explicitPad(n, g, n.input(0));
   const conv = tflNode(g, n.name, 'DEPTHWISE_CONV_2D', [input, weights, zeroBias(g, `${n.name}/bias`, c * m)], n.outputs, {
     padding: convPadding(n),
@@ -268,8 +282,10 @@ function lowerTransposeConv(n: Node, g: Graph): Node[] {
   const filter = n.input(1).value as NonNullable<Tensor['value']>;
   // TF filter: [H, W, O, I] (O = output channels); TFLite: [O, H, W, I].
   const w = transposeValue(filter, [2, 0, 1, 3]);
+  const filterT = g.constant(`${n.name}/filter`, w);
+  filterT.quant = transposedQuant(n.input(1).quant, [2, 0, 1, 3]);
   return [
-    tflNode(g, n.name, 'TRANSPOSE_CONV', [asInt32(g, n.input(0)), g.constant(`${n.name}/filter`, w), n.input(2)], n.outputs, {
+    tflNode(g, n.name, 'TRANSPOSE_CONV', [asInt32(g, n.input(0)), filterT, n.input(2)], n.outputs, {
       padding: convPadding(n),
       ...strideAttr(n),
       ...noAct,
@@ -288,8 +304,10 @@ function lowerMatMul(n: Node, g: Graph): Node[] {
   // TF: [K, N] (or [N, K] with transpose_b); TFLite FULLY_CONNECTED wants [N, K].
   const w = tb ? b.value : transposeValue(b.value, [1, 0]);
   const units = w.shape[0];
+  const weights = g.constant(`${n.name}/weights`, w);
+  weights.quant = transposedQuant(b.quant, tb ? [0, 1] : [1, 0]);
   return [
-    tflNode(g, n.name, 'FULLY_CONNECTED', [a, g.constant(`${n.name}/weights`, w), zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
+    tflNode(g, n.name, 'FULLY_CONNECTED', [a, weights, zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
       ...noAct,
       weights_format: 0,
       keep_num_dims: false,
@@ -306,4 +324,28 @@ function lowerBatchMatMul(n: Node, g: Graph): Node[] {
       asymmetric_quantize_inputs: false,
     }),
   ];
+}
+
+/** The range of a fake-quant op on an activation, or why TFLite cannot run it. */
+function activationRange(n: Node): LearnedRange | string {
+  if (n.inputs[0]?.dtype !== 'float32') return 'only float32 inputs can be fake-quantized';
+  const r = learnedRangeOf(n, (t) => t?.value ?? null);
+  if (typeof r === 'string') return r;
+  if (r.axis !== null || r.min.length !== 1) return 'per-channel fake quantization of an activation (TFLite has it for weights only)';
+  if (r.numBits > 8) return `num_bits ${r.numBits} (TFLite's FAKE_QUANT and int8 kernels take at most 8)`;
+  return r;
+}
+
+function checkFakeQuant(n: Node): string | null {
+  const r = activationRange(n);
+  return typeof r === 'string' ? r : null;
+}
+
+/** FAKE_QUANT computes TensorFlow's FakeQuant; the learned range stays on the output for int8. */
+function lowerFakeQuant(n: Node, g: Graph): Node[] {
+  const r = activationRange(n) as LearnedRange;
+  const out = n.output(0);
+  out.quant ??= rangeAsQuant(r);
+  const k = fakeQuantKernelRange(r);
+  return [tflNode(g, n.name, 'FAKE_QUANT', [n.input(0)], n.outputs, { min: k.min, max: k.max, num_bits: k.numBits, narrow_range: false })];
 }

@@ -13,6 +13,7 @@ import { fuseAddIntoBias } from './fuse-add-into-bias.js';
 import { fuseMulIntoConv } from './fuse-mul-into-conv.js';
 import { legalize } from './legalize.js';
 import type { Pass } from './pass.js';
+import { recordLearnedRanges } from './record-learned-ranges.js';
 import { removeIdentity } from './remove-identity.js';
 
 export const FLOAT_PIPELINE: readonly Pass[] = [
@@ -20,6 +21,8 @@ export const FLOAT_PIPELINE: readonly Pass[] = [
   removeIdentity,
   // Shapes before folding: Shape/StridedSlice/Pack chains fold only once shapes are static.
   annotateShapesPass,
+  // QAT ranges: fake-quant ops on weights fold away next, and their ranges with them.
+  recordLearnedRanges,
   foldConstants,
   // Batch norm parameters are constants only after folding (they are often Identity/ReadVariable chains).
   decomposeBatchNorm,

@@ -106,6 +106,8 @@ export function tfReferenceSupportedOps(): ReadonlySet<string> | null {
  * its OperationMapper imports (some tables, e.g. ragged, exist but are not mapped), so the check
  * follows the installed version. null if they cannot be read: tfjs's own error is then the check.
  */
+const IGNORED_BY_TFJS = ['FakeQuantWithMinMaxVars'];
+
 function readSupportedOps(): ReadonlySet<string> | null {
   try {
     const opsDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-converter/package.json')), 'dist', 'operations');
@@ -116,6 +118,9 @@ function readSupportedOps(): ReadonlySet<string> | null {
     for (const t of tables) {
       for (const m of fs.readFileSync(path.join(opsDir, 'op_list', `${t}.js`), 'utf8').matchAll(/['"]tfOpName['"]\s*:\s*['"]([A-Za-z0-9_]+)['"]/g)) ops.add(m[1]);
     }
+    // Mapped but not computed: tfjs runs FakeQuantWithMinMaxVars as an identity ("currently
+    // ignored"), which would make a QAT graph's reference silently unquantized.
+    for (const op of IGNORED_BY_TFJS) ops.delete(op);
     return ops.size >= 50 ? ops : null;
   } catch {
     return null;
