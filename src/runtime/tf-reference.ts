@@ -18,6 +18,7 @@ import { type DType, type TypedArray, dtypeFromTf, tfDataTypeName } from '../cor
 import { type TensorValue, numElements } from '../core/tensor.js';
 import { TfconvError, err, isTfconvError } from '../errors/index.js';
 import { castTensor, isCastable } from '../io/cast.js';
+import { expandFakeQuant } from './tf-reference-fake-quant.js';
 import { shapeFromProto, tensorFromProto } from '../proto/tensor-proto.js';
 import type { AttrValue, FunctionDef, GraphDef, NameAttrList, NodeDef, TensorProto, TensorShapeProto } from '../proto/types.js';
 
@@ -119,7 +120,8 @@ function readSupportedOps(): ReadonlySet<string> | null {
       for (const m of fs.readFileSync(path.join(opsDir, 'op_list', `${t}.js`), 'utf8').matchAll(/['"]tfOpName['"]\s*:\s*['"]([A-Za-z0-9_]+)['"]/g)) ops.add(m[1]);
     }
     // Mapped but not computed: tfjs runs FakeQuantWithMinMaxVars as an identity ("currently
-    // ignored"), which would make a QAT graph's reference silently unquantized.
+    // ignored"). Those with constant ranges are expanded before tfjs sees the graph
+    // (./tf-reference-fake-quant.ts); any other would make the reference silently unquantized.
     for (const op of IGNORED_BY_TFJS) ops.delete(op);
     return ops.size >= 50 ? ops : null;
   } catch {
@@ -402,8 +404,10 @@ export class TfReferenceModel {
     private readonly model: TfConverter.GraphModel,
   ) {}
 
-  static async load(graph: GraphDef, options: TfReferenceOptions = {}): Promise<TfReferenceModel> {
+  static async load(original: GraphDef, options: TfReferenceOptions = {}): Promise<TfReferenceModel> {
     const backend = options.backend ?? 'wasm';
+    // tfjs ignores FakeQuantWithMinMaxVars: spell fake quantization out in ops it computes.
+    const graph = expandFakeQuant(original);
     const tfjs = await useBackend(backend);
     const nodes = new Map<string, NodeDef>();
     for (const n of graph.node) {
