@@ -18,9 +18,9 @@
 // registers versions 1-9) cannot load; per-tensor is version 9, which TFLiteConverter also writes
 // with _experimental_disable_per_channel_quantization_for_dense_layers.
 
-import { numElements } from '../core/tensor.js';
+import { type TensorValue, numElements } from '../core/tensor.js';
 import type { ConvertedGraphs } from '../convert/convert.js';
-import type { Graph, Tensor } from '../graph/ir.js';
+import type { Graph, Node, Tensor } from '../graph/ir.js';
 import type { QuantizeContext, QuantizeResult } from './index.js';
 import type { QuantizeOptions } from './options.js';
 import { constantReaders, dequantizeFor, quantizedTensor, refreshOpVersions } from './rewrite.js';
@@ -60,14 +60,23 @@ export interface DynamicStats {
   dequantized: number;
 }
 
+type Reader = { node: Node; index: number };
+
+/** One int8 tensor to make: a float constant quantized along one axis, and who reads it. */
+interface Plan {
+  t: Tensor;
+  axis: number | null;
+  hybrid: Reader[];
+  weightOnly: Reader[];
+}
+
 /** Quantize one graph's weights in place. */
 export function quantizeGraphDynamic(g: Graph): DynamicStats {
   const stats: DynamicStats = { quantized: 0, small: 0, dequantized: 0 };
   const readers = constantReaders(g);
-  // One int8 tensor per (float constant, axis); its hybrid and weight-only readers.
-  const plans = new Map<string, { t: Tensor; axis: number | null; hybrid: { node: (typeof g.nodes)[number]; index: number }[]; weightOnly: { node: (typeof g.nodes)[number]; index: number }[] }>();
-  const keys: string[] = [];
-  const ids = new Map<Tensor, number>();
+  // Keyed by constant and axis, in first-use order (deterministic).
+  const plans = new Map<Tensor, Map<number | null, Plan>>();
+  const order: Plan[] = [];
   for (const n of g.nodes) {
     const rule = DYNAMIC_RULES[n.op];
     if (!rule) continue;
@@ -79,24 +88,23 @@ export function quantizeGraphDynamic(g: Graph): DynamicStats {
         continue;
       }
       if (rule.axis !== null && rule.axis >= t.value.shape.length) continue;
-      if (!ids.has(t)) ids.set(t, ids.size);
-      const key = `${ids.get(t)}/${rule.axis ?? 'tensor'}`;
-      let p = plans.get(key);
+      let byAxis = plans.get(t);
+      if (!byAxis) plans.set(t, (byAxis = new Map()));
+      let p = byAxis.get(rule.axis);
       if (!p) {
-        plans.set(key, (p = { t, axis: rule.axis, hybrid: [], weightOnly: [] }));
-        keys.push(key);
+        byAxis.set(rule.axis, (p = { t, axis: rule.axis, hybrid: [], weightOnly: [] }));
+        order.push(p);
       }
       (rule.hybrid ? p.hybrid : p.weightOnly).push({ node: n, index });
       if (rule.hybrid && rule.asymmetricInputs) n.options = { ...n.options, asymmetric_quantize_inputs: true };
     }
   }
-  for (const key of keys) {
-    const p = plans.get(key) as NonNullable<ReturnType<typeof plans.get>>;
+  for (const p of order) {
     const uses = p.hybrid.length + p.weightOnly.length;
-    // The float tensor keeps its name when nothing reads it any more.
-    const allReaders = readers.get(p.t)?.length ?? 0;
-    const name = uses === allReaders && plansOf(plans, p.t) === 1 ? p.t.name : `${p.t.name}/int8${p.axis === null ? '' : `_axis${p.axis}`}`;
-    const q = quantizedTensor(g, name, quantizeSymmetricWeights(p.t.value as NonNullable<Tensor['value']>, p.axis));
+    // The int8 tensor takes the float one's name when it replaces it everywhere.
+    const only = uses === (readers.get(p.t)?.length ?? 0) && plans.get(p.t)?.size === 1;
+    const name = only ? p.t.name : `${p.t.name}/int8${p.axis === null ? '' : `_axis${p.axis}`}`;
+    const q = quantizedTensor(g, name, quantizeSymmetricWeights(p.t.value as TensorValue, p.axis));
     stats.quantized++;
     for (const r of p.hybrid) r.node.inputs[r.index] = q;
     if (p.weightOnly.length > 0) {
@@ -106,12 +114,6 @@ export function quantizeGraphDynamic(g: Graph): DynamicStats {
   }
   refreshOpVersions(g);
   return stats;
-}
-
-function plansOf(plans: Map<string, { t: Tensor }>, t: Tensor): number {
-  let n = 0;
-  for (const p of plans.values()) if (p.t === t) n++;
-  return n;
 }
 
 export async function quantizeDynamic(c: ConvertedGraphs, _options: QuantizeOptions, _ctx: QuantizeContext): Promise<QuantizeResult> {

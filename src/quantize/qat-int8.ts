@@ -37,6 +37,7 @@ import { importQatRanges, learnedLevels, learnedParams } from './qat.js';
 import { quantizedTensor, refreshOpVersions } from './rewrite.js';
 import {
   type Affine,
+  INT8_ACTIVATIONS,
   INT8_WEIGHTS,
   type QuantizedConstant,
   affineFromRange,
@@ -45,11 +46,18 @@ import {
   quantizeWith,
 } from './weights.js';
 
+/**
+ * - affine: input 0 activation, input 1 weights (per-channel axis), input 2 bias;
+ * - same: the output must be on the input's grid (the kernel copies or compares integers);
+ * - fixed: the int8 kernel requires these output parameters;
+ * - own: the output has its own range (the kernel rescales); for RELU/RELU6 without one, the
+ *   input's grid is used.
+ */
 type OpRule =
   | { kind: 'affine'; weightAxis: number }
   | { kind: 'same' }
   | { kind: 'fixed'; scale: number; zeroPoint: number }
-  | { kind: 'own' };
+  | { kind: 'own'; orSame?: boolean };
 
 /** What the int8 kernels of each op need (the part of the quantization rules QAT graphs use). */
 export const QAT_OP_RULES: Readonly<Record<string, OpRule>> = {
@@ -59,26 +67,17 @@ export const QAT_OP_RULES: Readonly<Record<string, OpRule>> = {
   'tfl.RESHAPE': { kind: 'same' },
   'tfl.MAX_POOL_2D': { kind: 'same' },
   'tfl.AVERAGE_POOL_2D': { kind: 'same' },
-  'tfl.RELU': { kind: 'same' },
-  'tfl.RELU6': { kind: 'same' },
+  'tfl.RELU': { kind: 'own', orSame: true },
+  'tfl.RELU6': { kind: 'own', orSame: true },
   'tfl.SOFTMAX': { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
   'tfl.LOGISTIC': { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
   'tfl.TANH': { kind: 'fixed', scale: 1 / 128, zeroPoint: 0 },
   'tfl.ADD': { kind: 'own' },
 };
 
-/** The data inputs of an op (those that carry activations), by rule. */
-function dataInputs(n: Node): Tensor[] {
-  const rule = QAT_OP_RULES[n.op];
-  if (rule?.kind === 'affine' || rule?.kind === 'same' || rule?.kind === 'fixed') return n.inputs[0] ? [n.inputs[0]] : [];
-  return n.inputs.filter((t): t is Tensor => t !== null && !t.isConstant);
-}
-
-const INT8_8BIT: LearnedRange['numBits'] = 8;
-
 /** A real range [min, max] of an input as a learned record (8 bits, full range). */
 function inputRecord(min: number, max: number): LearnedRange {
-  return { min: [min], max: [max], axis: null, numBits: INT8_8BIT, narrowRange: false };
+  return { min: [min], max: [max], axis: null, numBits: 8, narrowRange: false };
 }
 
 export interface QatInt8Options {
@@ -133,23 +132,26 @@ export function quantizeGraphQatInt8(g: Graph, o: QatInt8Options): QatInt8Report
     const rule = QAT_OP_RULES[n.op];
     if (rule?.kind === 'fixed') params.set(n.output(0), { scale: rule.scale, zeroPoint: rule.zeroPoint });
   }
-  // Same-scale ops: forwards, then backwards, until nothing changes (a few rounds at most).
-  for (let changed = true, round = 0; changed && round < g.nodes.length + 1; round++) {
+  // Same-scale ops share one grid: forwards, then backwards, until nothing changes.
+  for (let changed = true, round = 0; changed && round <= g.nodes.length; round++) {
     changed = false;
     for (const n of g.nodes) {
-      if (QAT_OP_RULES[n.op]?.kind !== 'same') continue;
+      const rule = QAT_OP_RULES[n.op];
+      const same = rule?.kind === 'same';
+      if (!same && !(rule?.kind === 'own' && rule.orSame)) continue;
       const x = n.input(0);
       const y = n.output(0);
       const px = params.get(x);
       const py = params.get(y);
-      if (px && (!py || py !== px)) {
-        // The kernels copy or compare integers: the output is on the input's grid.
-        if (py && (py.scale !== px.scale || py.zeroPoint !== px.zeroPoint)) imported.conflicts.push(y.name);
-        if (py !== px) {
-          params.set(y, px);
-          changed = true;
-        }
-      } else if (!px && py) {
+      if (px && py === undefined) {
+        params.set(y, px);
+        changed = true;
+      } else if (same && px && py && py !== px) {
+        // The kernel copies or compares integers: the output must be on the input's grid.
+        if (py.scale !== px.scale || py.zeroPoint !== px.zeroPoint) imported.conflicts.push(y.name);
+        params.set(y, px);
+        changed = true;
+      } else if (same && !px && py) {
         params.set(x, py);
         changed = true;
       }
@@ -184,12 +186,24 @@ export function quantizeGraphQatInt8(g: Graph, o: QatInt8Options): QatInt8Report
       n.inputs[2] = quantizedTensor(g, b.name, quantizeBias(b.value, inScale, qw.scale));
     }
   }
+  // Other float constants (an ADD's operand): int8 on their own range, as TFLite does.
+  for (const n of g.nodes) {
+    if (QAT_OP_RULES[n.op]?.kind === 'affine') continue;
+    n.inputs.forEach((c, k) => {
+      if (!c?.value || c.dtype !== 'float32') return;
+      const x = toFloat64(c.value);
+      const p = affineFromRange(x.reduce((a, v) => Math.min(a, v), 0), x.reduce((a, v) => Math.max(a, v), 0), INT8_ACTIVATIONS);
+      n.inputs[k] = quantizedTensor(g, c.name, { value: quantizeWith(c.value, [p], null, INT8_ACTIVATIONS), scale: [p.scale], zeroPoint: [p.zeroPoint] });
+    });
+  }
   // Activations become int8.
   for (const t of activations) {
     const p = params.get(t) as Affine;
     t.dtype = 'int8';
     t.quant = { scale: [p.scale], zeroPoint: [p.zeroPoint] };
   }
+  const left = g.tensors().filter((t) => t.dtype === 'float32');
+  if (left.length > 0) throw err.internal(`int8 from learned ranges left float32 tensors: ${left.map((t) => t.name).slice(0, 3).join(', ')}`);
   convertEdges(g, o);
   refreshOpVersions(g);
   return report;

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { type TensorValue, toFloat64 } from '../../src/core/tensor.js';
 import type { Graph, Node } from '../../src/graph/ir.js';
 import { decodeNpy } from '../../src/io/index.js';
+import { GraphDefCodec } from '../../src/proto/index.js';
+import { tensorToProto } from '../../src/proto/tensor-proto.js';
+import type { AttrValue, NodeDef } from '../../src/proto/types.js';
 import { DYNAMIC_MIN_ELEMENTS } from '../../src/quantize/dynamic.js';
 import { operatorName, readTflite } from '../../src/tflite/index.js';
 import { verifyConversion } from '../../src/verify/verify.js';
 import { argmax, convertQuantized, loadTflite, npyRows, seededFloats } from '../helpers/quant.js';
 import { SHARED_DIR, fixture, need, sharedData } from '../helpers/shared.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const KWS = fixture('mlcommons-tiny-kws/kws_ref_model');
 const FC_LAYERS = fixture('tf2onnx-test-models/fc-layers/frozen.pb');
@@ -95,11 +100,12 @@ test('dynamic kws: per-channel int8 conv weights (hybrid v5), small depthwise/de
 
 test('dynamic fc-layers, ae0, tfnet MLP: per-tensor int8 dense weights with asymmetric_quantize_inputs (v9), a quarter of the size', async (t) => {
   if (!need(t, FC_LAYERS, AE0, MLP, WASM_VERSIONS)) return;
-  // [model, ratio bound, max abs error bound relative to max |float output|]
+  // [model, ratio bound, max abs error bound relative to max |float output|], on 20 seeded
+  // uniform [0, 1) inputs. Measured: ratios 0.253, 0.254, 0.265; errors 1.95%, 5.9%, 0.85%.
   const cases: [string, number, number][] = [
-    [FC_LAYERS, 0.26, 0.02],
+    [FC_LAYERS, 0.26, 0.03],
     [AE0, 0.26, 0.08],
-    [MLP, 0.27, 0.01],
+    [MLP, 0.27, 0.015],
   ];
   for (const [model, ratioMax, relMax] of cases) {
     const float = await convertQuantized(model, null);
@@ -131,6 +137,8 @@ test('dynamic fc-layers, ae0, tfnet MLP: per-tensor int8 dense weights with asym
     const inputs = Array.from({ length: 20 }, (_, k) => seededFloats(n, k + 1));
     const r = await compare(t, float.bytes, q.bytes, inputs);
     assert.ok(r.maxAbs <= relMax * r.refMax, `${model}: max abs ${r.maxAbs} vs max |float| ${r.refMax}`);
+    // The classifiers keep every top-1 (the autoencoder's argmax means nothing).
+    if (model !== AE0) assert.equal(r.agree, 20, model);
   }
 });
 
@@ -142,6 +150,83 @@ test('dynamic fc-layers against the TF reference: within 5% of the largest outpu
   assert.ok(report.pass, JSON.stringify(report.outputs));
   // And not float by accident: the hybrid kernels do differ from TF.
   assert.ok(report.outputs[0].maxAbs > 1e-3);
+});
+
+test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) of the fc-layers kernels', async (t) => {
+  if (!need(t, FC_LAYERS)) return;
+  // fc-layers plus: gout = Gather(dense/kernel, idx); tout = Conv2DBackpropInput of y with
+  // dense_1/kernel reshaped to a [4, 4, 16, 256] filter. The dense layers still read the kernels.
+  const gd = GraphDefCodec.decode(fs.readFileSync(FC_LAYERS), FC_LAYERS);
+  const i32 = (name: string, shape: number[], values: number[]): NodeDef => ({
+    name,
+    op: 'Const',
+    input: [],
+    device: '',
+    attr: { dtype: { value: 'type', type: 3 }, value: { value: 'tensor', tensor: tensorToProto({ dtype: 'int32', shape, data: Int32Array.from(values) }) } },
+  });
+  const T = (n: number): AttrValue => ({ value: 'type', type: n });
+  const s = (v: string): AttrValue => ({ value: 's', s: Buffer.from(v) });
+  const ints = (v: number[]): AttrValue => ({ value: 'list', list: { s: [], i: v, f: [], b: [], type: [], shape: [], tensor: [], func: [] } });
+  const shape = (dims: number[]): AttrValue => ({ value: 'shape', shape: { dim: dims.map((size) => ({ size, name: '' })), unknown_rank: false } });
+  gd.node.push(
+    { name: 'idx', op: 'Placeholder', input: [], device: '', attr: { dtype: T(3), shape: shape([3]) } },
+    i32('gaxis', [], [0]),
+    { name: 'gout', op: 'GatherV2', input: ['dense/kernel/read', 'idx', 'gaxis'], device: '', attr: { Tparams: T(1), Tindices: T(3), Taxis: T(3), batch_dims: { value: 'i', i: 0 } } },
+    { name: 'y', op: 'Placeholder', input: [], device: '', attr: { dtype: T(1), shape: shape([1, 8, 8, 256]) } },
+    i32('fshape', [4], [4, 4, 16, 256]),
+    { name: 'filter', op: 'Reshape', input: ['dense_1/kernel/read', 'fshape'], device: '', attr: { T: T(1), Tshape: T(3) } },
+    i32('osize', [4], [1, 16, 16, 16]),
+    {
+      name: 'tout',
+      op: 'Conv2DBackpropInput',
+      input: ['osize', 'filter', 'y'],
+      device: '',
+      attr: { T: T(1), strides: ints([1, 2, 2, 1]), padding: s('SAME'), data_format: s('NHWC'), dilations: ints([1, 1, 1, 1]), explicit_paddings: ints([]), use_cudnn_on_gpu: { value: 'b', b: true } },
+    },
+  );
+  const file = path.join(tmpDir(t), 'weight_only.pb');
+  fs.writeFileSync(file, GraphDefCodec.encode(gd));
+  const opts = { inputArrays: ['X', 'idx', 'y'], outputArrays: ['output', 'gout', 'tout'], inputShapes: { X: [1, 784] } };
+  const float = await convertQuantized(file, null, opts);
+  const q = await convertQuantized(file, DYNAMIC, opts);
+  const g = q.graphs[0];
+  const gather = ops(g, 'GATHER')[0];
+  const tconv = ops(g, 'TRANSPOSE_CONV')[0];
+  const gdq = gather.input(0).producer as Node;
+  const tdq = tconv.input(1).producer as Node;
+  assert.equal(gdq.op, 'tfl.DEQUANTIZE');
+  assert.equal(tdq.op, 'tfl.DEQUANTIZE');
+  // Gather params per tensor (v2), the transpose-conv filter per output channel (v5).
+  assert.equal(gdq.input(0).quant?.scale.length, 1);
+  assert.equal(gdq.version, 2);
+  assert.equal(tdq.input(0).quant?.axis, 0);
+  assert.equal(tdq.input(0).quant?.scale.length, 16);
+  assert.equal(tdq.version, 5);
+  assert.equal(gather.version, 1);
+  assert.equal(tconv.version, 1);
+  assert.equal(q.notes.slice(-1)[0], 'dynamic range: 5 weight tensors quantized to int8, 2 DEQUANTIZE for ops without hybrid kernels');
+  assertRegistered(q.bytes);
+  const fm = await loadTflite(t, float.bytes, 'float');
+  const qm = await loadTflite(t, q.bytes, 'dynamic');
+  const feeds = [
+    { dtype: 'float32' as const, shape: [1, 784], data: seededFloats(784, 1) },
+    { dtype: 'int32' as const, shape: [3], data: Int32Array.of(0, 391, 783) },
+    { dtype: 'float32' as const, shape: [1, 8, 8, 256], data: seededFloats(16384, 2, -1, 1) },
+  ];
+  const byName = (m: typeof fm) => Object.fromEntries(m.inputs.map((inp) => [inp.name, feeds[['X', 'idx', 'y'].indexOf(inp.name)]]));
+  const a = fm.run(byName(fm));
+  const b = qm.run(byName(qm));
+  const names = fm.outputs.map((o) => o.name);
+  const gi = names.indexOf('gout');
+  const scale = gdq.input(0).quant?.scale[0] as number;
+  (a[gi].data as Float32Array).forEach((v, k) => assert.ok(Math.abs(v - (b[gi].data as Float32Array)[k]) <= scale / 2 + 1e-7));
+  const ti = names.indexOf('tout');
+  const ta = a[ti].data as Float32Array;
+  const tb = b[ti].data as Float32Array;
+  const peak = ta.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const worst = ta.reduce((m, v, k) => Math.max(m, Math.abs(v - tb[k])), 0);
+  // Measured 1.1% of the largest output (int8 per-channel filter, float kernel).
+  assert.ok(worst <= 0.02 * peak, `transpose conv: ${worst} of ${peak}`);
 });
 
 test('dynamic quantization is deterministic', async (t) => {

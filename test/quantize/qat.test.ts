@@ -381,6 +381,41 @@ test('num_bits and narrow_range are respected: 4-bit levels centred in int8; nar
   await loadTflite(t, q.bytes, '4-bit int8');
 });
 
+test('an ADD of a constant between fake-quantized tensors: int8 ADD, the constant on its own range', async (t) => {
+  if (!need(t, SL)) return;
+  const gd = readGraph();
+  // labels_softmax = Softmax(FakeQuant(act_quant_1 + c, -8, 8)), c = [0.5, -0.25, 1, 0]
+  gd.node.push(constNode('extra/c', { dtype: 'float32', shape: [4], data: Float32Array.of(0.5, -0.25, 1, 0) }));
+  gd.node.push({ name: 'extra/add', op: 'AddV2', input: ['act_quant_1/FakeQuantWithMinMaxVars', 'extra/c'], device: '', attr: { T: T_FLOAT } });
+  gd.node.push({ name: 'extra/fq', op: 'FakeQuantWithMinMaxArgs', input: ['extra/add'], device: '', attr: { T: T_FLOAT, min: f(-8), max: f(8), num_bits: i(8), narrow_range: b(false) } });
+  node(gd, 'labels_softmax').input = ['extra/fq'];
+  const file = write(tmpDir(t), 'add.pb', gd);
+  const float = await convertQuantized(file, null, CUT);
+  const q = await convertQuantized(file, INT8_IO, CUT);
+  const add = q.graphs[0].nodes.find((n) => n.op === 'tfl.ADD');
+  assert.ok(add);
+  assert.equal(add.version, 2);
+  const c = add.inputs.find((x) => x?.isConstant);
+  assert.equal(c?.dtype, 'int8');
+  // Range [-0.25, 1] (with 0): scale 1.25/255, zero point -128 + 0.25/scale = -77.
+  assert.equal(c?.quant?.zeroPoint[0], -77);
+  assert.ok(Math.abs((c?.quant?.scale[0] ?? 0) - 1.25 / 255) < 1e-12);
+  assert.deepEqual(Array.from(c?.value?.data as Int8Array), [25, -128, 127, -77]);
+  assert.equal(add.output(0).quant?.zeroPoint[0], 0);
+  const fm = await loadTflite(t, float.bytes, 'float');
+  const qm = await loadTflite(t, q.bytes, 'int8');
+  let agree = 0;
+  for (let k = 0; k < 50; k++) {
+    const u = Uint8Array.from(seededFloats(1960, 300 + k, 0, 256), (v) => Math.floor(v));
+    const scale = q.graphs[0].inputs[0].quant?.scale[0] ?? 0;
+    const yf = fm.run([{ dtype: 'float32', shape: SHAPE, data: Float32Array.from(u, (v) => v * scale) }])[0].data as Float32Array;
+    const yq = qm.run([{ dtype: 'int8', shape: SHAPE, data: Int8Array.from(u, (v) => v - 128) }])[0].data as Int8Array;
+    if (argmax(yf) === argmax(yq)) agree++;
+  }
+  // Measured 50/50 against the float QAT model on the same (quantized) inputs.
+  assert.ok(agree >= 48, `agreement ${agree}/50`);
+});
+
 test('fake quantization TFLite cannot run is refused in one line: per-channel or run-time ranges on activations', async (t) => {
   if (!need(t, SL)) return;
   const dir = tmpDir(t);
