@@ -152,10 +152,11 @@ test('dynamic fc-layers against the TF reference: within 5% of the largest outpu
   assert.ok(report.outputs[0].maxAbs > 1e-3);
 });
 
-test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) of the fc-layers kernels', async (t) => {
+test('dynamic weight-only ops (GATHER, TRANSPOSE_CONV) read DEQUANTIZE(int8); BATCH_MATMUL is hybrid (v4)', async (t) => {
   if (!need(t, FC_LAYERS)) return;
-  // fc-layers plus: gout = Gather(dense/kernel, idx); tout = Conv2DBackpropInput of y with
-  // dense_1/kernel reshaped to a [4, 4, 16, 256] filter. The dense layers still read the kernels.
+  // fc-layers plus: gout = Gather(dense/kernel, idx); bout = BatchMatMulV2(xb, dense/kernel);
+  // tout = Conv2DBackpropInput of y with dense_1/kernel reshaped to a [4, 4, 16, 256] filter.
+  // The dense layers still read the kernels.
   const gd = GraphDefCodec.decode(fs.readFileSync(FC_LAYERS), FC_LAYERS);
   const i32 = (name: string, shape: number[], values: number[]): NodeDef => ({
     name,
@@ -172,6 +173,8 @@ test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) o
     { name: 'idx', op: 'Placeholder', input: [], device: '', attr: { dtype: T(3), shape: shape([3]) } },
     i32('gaxis', [], [0]),
     { name: 'gout', op: 'GatherV2', input: ['dense/kernel/read', 'idx', 'gaxis'], device: '', attr: { Tparams: T(1), Tindices: T(3), Taxis: T(3), batch_dims: { value: 'i', i: 0 } } },
+    { name: 'xb', op: 'Placeholder', input: [], device: '', attr: { dtype: T(1), shape: shape([1, 2, 784]) } },
+    { name: 'bout', op: 'BatchMatMulV2', input: ['xb', 'dense/kernel/read'], device: '', attr: { T: T(1), adj_x: { value: 'b', b: false }, adj_y: { value: 'b', b: false } } },
     { name: 'y', op: 'Placeholder', input: [], device: '', attr: { dtype: T(1), shape: shape([1, 8, 8, 256]) } },
     i32('fshape', [4], [4, 4, 16, 256]),
     { name: 'filter', op: 'Reshape', input: ['dense_1/kernel/read', 'fshape'], device: '', attr: { T: T(1), Tshape: T(3) } },
@@ -186,7 +189,7 @@ test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) o
   );
   const file = path.join(tmpDir(t), 'weight_only.pb');
   fs.writeFileSync(file, GraphDefCodec.encode(gd));
-  const opts = { inputArrays: ['X', 'idx', 'y'], outputArrays: ['output', 'gout', 'tout'], inputShapes: { X: [1, 784] } };
+  const opts = { inputArrays: ['X', 'idx', 'xb', 'y'], outputArrays: ['output', 'gout', 'bout', 'tout'], inputShapes: { X: [1, 784] } };
   const float = await convertQuantized(file, null, opts);
   const q = await convertQuantized(file, DYNAMIC, opts);
   const g = q.graphs[0];
@@ -204,6 +207,11 @@ test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) o
   assert.equal(tdq.version, 5);
   assert.equal(gather.version, 1);
   assert.equal(tconv.version, 1);
+  // The batch matmul reads the same int8 tensor as the gather's DEQUANTIZE: one copy.
+  const bmm = ops(g, 'BATCH_MATMUL')[0];
+  assert.equal(bmm.input(1), gdq.input(0));
+  assert.equal(bmm.options.asymmetric_quantize_inputs, true);
+  assert.equal(bmm.version, 4);
   assert.equal(q.notes.slice(-1)[0], 'dynamic range: 5 weight tensors quantized to int8, 2 DEQUANTIZE for ops without hybrid kernels');
   assertRegistered(q.bytes);
   const fm = await loadTflite(t, float.bytes, 'float');
@@ -211,15 +219,23 @@ test('dynamic weight-only ops: GATHER and TRANSPOSE_CONV read DEQUANTIZE(int8) o
   const feeds = [
     { dtype: 'float32' as const, shape: [1, 784], data: seededFloats(784, 1) },
     { dtype: 'int32' as const, shape: [3], data: Int32Array.of(0, 391, 783) },
+    { dtype: 'float32' as const, shape: [1, 2, 784], data: seededFloats(1568, 3) },
     { dtype: 'float32' as const, shape: [1, 8, 8, 256], data: seededFloats(16384, 2, -1, 1) },
   ];
-  const byName = (m: typeof fm) => Object.fromEntries(m.inputs.map((inp) => [inp.name, feeds[['X', 'idx', 'y'].indexOf(inp.name)]]));
+  const byName = (m: typeof fm) => Object.fromEntries(m.inputs.map((inp) => [inp.name, feeds[['X', 'idx', 'xb', 'y'].indexOf(inp.name)]]));
   const a = fm.run(byName(fm));
   const b = qm.run(byName(qm));
   const names = fm.outputs.map((o) => o.name);
   const gi = names.indexOf('gout');
   const scale = gdq.input(0).quant?.scale[0] as number;
   (a[gi].data as Float32Array).forEach((v, k) => assert.ok(Math.abs(v - (b[gi].data as Float32Array)[k]) <= scale / 2 + 1e-7));
+  const bi = names.indexOf('bout');
+  const ba = a[bi].data as Float32Array;
+  const bb = b[bi].data as Float32Array;
+  const bpeak = ba.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const bworst = ba.reduce((m, v, k) => Math.max(m, Math.abs(v - bb[k])), 0);
+  // Measured 0.6%.
+  assert.ok(bworst <= 0.02 * bpeak, `batch matmul: ${bworst} of ${bpeak}`);
   const ti = names.indexOf('tout');
   const ta = a[ti].data as Float32Array;
   const tb = b[ti].data as Float32Array;
