@@ -28,6 +28,8 @@ export interface OptimizeResult {
   output: string;
   /** Size of the written file. */
   bytes: number;
+  /** With quantization: the size the float model would have had. */
+  floatBytes?: number;
   /** Operator histogram of the written model (all subgraphs). */
   ops: Record<string, number>;
   signatures: string[];
@@ -46,7 +48,10 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   const converted = convertToGraphs(model, options);
   let graphs = converted.graphs;
   const notes = [...converted.notes];
+  let floatBytes: number | undefined;
   if (options.quantize) {
+    // The float model's size, for the ratio; measured before quantization rewrites the graphs.
+    floatBytes = exportGraphs(converted.graphs).bytes.length;
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
     notes.push(...q.notes);
@@ -77,6 +82,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   return {
     output,
     bytes: conversion.bytes.length,
+    ...(floatBytes !== undefined ? { floatBytes } : {}),
     ops,
     signatures: conversion.graphs.map((g) => g.signature?.key ?? g.name),
     notes,

@@ -98,7 +98,8 @@ function tensorOf(t: Tensor, model: TfliteModel) {
     buffer,
     name: t.name,
     hasRank: t.shape !== null,
-    ...(t.quant
+    // A learned range without scales (QAT ranges on float tensors) is not TFLite quantization.
+    ...(t.quant && t.quant.scale.length > 0
       ? {
           quantization: newQuantizationParameters({
             scale: t.quant.scale.slice(),

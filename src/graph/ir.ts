@@ -14,6 +14,15 @@ import type { AttrValue } from '../proto/types.js';
 /** Dimensions; -1 marks a dimension unknown before shapes are fixed. */
 export type Shape = number[];
 
+/**
+ * Quantization of a tensor. Two states share this record:
+ * - quantized (int8/int32/... tensors): `scale` and `zeroPoint` are set (one each, or one per
+ *   channel of `axis`), as TFLite stores them;
+ * - a learned range only (float tensors of QAT graphs, from FakeQuant/QuantizeAndDequantize):
+ *   `scale`/`zeroPoint` are empty and `min`/`max` (per tensor, or per channel of `axis`) with
+ *   `numBits`/`narrowRange` say how training quantized it (src/quantize/learned-range.ts).
+ * Export writes TFLite quantization parameters only in the first state.
+ */
 export interface QuantParams {
   scale: number[];
   zeroPoint: number[];
@@ -21,6 +30,10 @@ export interface QuantParams {
   axis?: number;
   min?: number[];
   max?: number[];
+  /** Learned ranges: bits of the training-time quantization (FakeQuant num_bits). */
+  numBits?: number;
+  /** Learned ranges: the lowest quantized level is unused (FakeQuant narrow_range). */
+  narrowRange?: boolean;
 }
 
 export class Tensor {

@@ -33,12 +33,22 @@ export interface Lowering {
 }
 
 /** A lowering with its check derived from its constraints. */
-export function lowering(def: { tfl: string[]; constraints?: Constraint[]; lower: (n: Node, g: Graph) => Node[]; note?: string }): Lowering {
+export function lowering(def: {
+  tfl: string[];
+  constraints?: Constraint[];
+  lower: (n: Node, g: Graph) => Node[];
+  note?: string;
+  /** A more specific reason than the failing constraint's, for the error (the docs keep the constraint's). */
+  explain?: (n: Node) => string | null;
+}): Lowering {
   const constraints = def.constraints ?? [];
   return {
     tfl: def.tfl,
     constraints,
-    check: (n) => constraints.find((c) => !c.holds(n))?.reason ?? null,
+    check: (n) => {
+      const failed = constraints.find((c) => !c.holds(n));
+      return failed ? (def.explain?.(n) ?? failed.reason) : null;
+    },
     lower: def.lower,
     ...(def.note ? { note: def.note } : {}),
   };

@@ -8,6 +8,15 @@ import { f32Const, tflNode } from '../graph/build.js';
 import { type Graph, type Node, Tensor } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
 import {
+  FAKE_QUANT_OPS,
+  type LearnedRange,
+  depthwiseQuant,
+  fakeQuantKernelRange,
+  learnedRangeOf,
+  rangeAsQuant,
+  transposedQuant,
+} from '../quantize/learned-range.js';
+import {
   ACTIVATION,
   type Constraint,
   type Lowering,
@@ -293,16 +302,23 @@ export const LOWERINGS: Record<string, Lowering> = {
   FusedBatchNorm: BATCH_NORM(),
   FusedBatchNormV2: BATCH_NORM(),
   FusedBatchNormV3: BATCH_NORM(),
-  // QAT graphs converted as float: FakeQuant on weights folds away (fold-constants); on
-  // activations it stays the same math, TFLite's FAKE_QUANT (as TOCO's float output kept it).
-  FakeQuantWithMinMaxArgs: same('FAKE_QUANT', (n) => fakeQuantOptions(n, n.attrFloat('min', -6), n.attrFloat('max', 6))),
-  FakeQuantWithMinMaxVars: lowering({
-    tfl: ['FAKE_QUANT'],
-    constraints: [constInput(1, 'min'), constInput(2, 'max')],
-    lower: (n, g) => [
-      tflNode(g, n.name, 'FAKE_QUANT', [n.input(0)], n.outputs, fakeQuantOptions(n, constValues(n, 1, 'min')[0], constValues(n, 2, 'max')[0])),
-    ],
-  }),
+  // Fake quantization of activations (QAT graphs); on weights it was folded before lowering.
+  ...Object.fromEntries(
+    [...FAKE_QUANT_OPS].map((op) => [
+      op,
+      lowering({
+        tfl: ['FAKE_QUANT'],
+        constraints: [
+          constraint('the range must be constant and per-tensor, at most 8 bits, on a float32 input', (n) => typeof activationRange(n) !== 'string'),
+        ],
+        explain: (n) => {
+          const r = activationRange(n);
+          return typeof r === 'string' ? r : null;
+        },
+        lower: lowerFakeQuant,
+      }),
+    ]),
+  ),
   // Dropout behind a keep_prob input (TF1 graphs): TFLite's RANDOM_UNIFORM, float32 in [0, 1).
   RandomUniform: lowering({
     tfl: ['RANDOM_UNIFORM'],
@@ -311,9 +327,6 @@ export const LOWERINGS: Record<string, Lowering> = {
   }),
 };
 
-function fakeQuantOptions(n: Node, min: number, max: number) {
-  return { min, max, num_bits: n.attrInt('num_bits', 8), narrow_range: n.attrBool('narrow_range', false) };
-}
 
 // --- Shared pieces ----------------------------------------------------------------------------------
 
@@ -383,7 +396,9 @@ function lowerConv2D(n: Node, g: Graph): Node[] {
   const w = transposeValue(filter, [3, 0, 1, 2]);
   const out = filter.shape[3];
   const { input, nodes } = explicitPad(n, g, n.input(0));
-  const conv = tflNode(g, n.name, 'CONV_2D', [input, g.constant(`${n.name}/filter`, w), zeroBias(g, `${n.name}/bias`, out)], n.outputs, {
+  const filterT = g.constant(`${n.name}/filter`, w);
+  filterT.quant = transposedQuant(n.input(1).quant, [3, 0, 1, 2]);
+  const conv = tflNode(g, n.name, 'CONV_2D', [input, filterT, zeroBias(g, `${n.name}/bias`, out)], n.outputs, {
     padding: convPadding(n),
     ...strideAttr(n),
     ...dilationAttr(n),
@@ -397,6 +412,7 @@ function lowerDepthwise(n: Node, g: Graph): Node[] {
   // TF: [H, W, C, M]; TFLite: [1, H, W, C*M] (the same bytes: output channel c*M + m either way).
   const [h, w, c, m] = filter.shape;
   const weights = g.constant(`${n.name}/filter`, { ...filter, shape: [1, h, w, c * m] });
+  weights.quant = depthwiseQuant(n.input(1).quant, c, m);
   const { input, nodes } = explicitPad(n, g, n.input(0));
   const conv = tflNode(g, n.name, 'DEPTHWISE_CONV_2D', [input, weights, zeroBias(g, `${n.name}/bias`, c * m)], n.outputs, {
     padding: convPadding(n),
@@ -413,8 +429,10 @@ function lowerTransposeConv(n: Node, g: Graph): Node[] {
   // TF filter: [H, W, O, I] (O = this op's output channels); TFLite: [O, H, W, I].
   const w = transposeValue(filter, [2, 0, 1, 3]);
   // TF: (input_sizes, filter, out_backprop); TFLite: (output_shape, weights, input[, bias]).
+  const filterT = g.constant(`${n.name}/filter`, w);
+  filterT.quant = transposedQuant(n.input(1).quant, [2, 0, 1, 3]);
   return [
-    tflNode(g, n.name, 'TRANSPOSE_CONV', [asInt32(g, n.input(0)), g.constant(`${n.name}/filter`, w), n.input(2)], n.outputs, {
+    tflNode(g, n.name, 'TRANSPOSE_CONV', [asInt32(g, n.input(0)), filterT, n.input(2)], n.outputs, {
       padding: convPadding(n),
       ...strideAttr(n),
     }),
@@ -422,9 +440,12 @@ function lowerTransposeConv(n: Node, g: Graph): Node[] {
 }
 
 /** FULLY_CONNECTED of `a` with constant weights [N, K]; keep_num_dims keeps a's leading dimensions. */
-function fullyConnected(n: Node, g: Graph, a: Tensor, w: NonNullable<Tensor['value']>): Node {
+function fullyConnected(n: Node, g: Graph, a: Tensor, w: NonNullable<Tensor['value']>, quant: Tensor['quant'] = null): Node {
   const units = w.shape[0];
-  return tflNode(g, n.name, 'FULLY_CONNECTED', [a, g.constant(`${n.name}/weights`, w), zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
+  const weights = g.constant(`${n.name}/weights`, w);
+  // A learned (QAT) range on the weights travels with them to the quantizer.
+  weights.quant = quant;
+  return tflNode(g, n.name, 'FULLY_CONNECTED', [a, weights, zeroBias(g, `${n.name}/bias`, units)], n.outputs, {
     ...noAct,
     weights_format: 0,
     keep_num_dims: a.rank > 2,
@@ -441,7 +462,7 @@ function lowerMatMul(n: Node, g: Graph): Node[] {
     return [tflNode(g, n.name, 'BATCH_MATMUL', [a, b], n.outputs, { adj_x: ta, adj_y: tb, asymmetric_quantize_inputs: false })];
   }
   // TF: [K, N] (or [N, K] with transpose_b); TFLite FULLY_CONNECTED wants [N, K].
-  return [fullyConnected(n, g, a, tb ? b.value : transposeValue(b.value, [1, 0]))];
+  return [fullyConnected(n, g, a, tb ? b.value : transposeValue(b.value, [1, 0]), transposedQuant(b.quant, tb ? [0, 1] : [1, 0]))];
 }
 
 function BATCH_MATMUL(): Lowering {
@@ -499,4 +520,23 @@ function BATCH_NORM(): Lowering {
     },
     note: 'y = x * scale + offset with folded constants (decompose-batch-norm does this first; conv fusions absorb it)',
   });
+}
+
+/** The range of a fake-quant op on an activation, or why TFLite cannot run it. */
+function activationRange(n: Node): LearnedRange | string {
+  if (n.inputs[0]?.dtype !== 'float32') return 'only float32 inputs can be fake-quantized';
+  const r = learnedRangeOf(n, (t) => t?.value ?? null);
+  if (typeof r === 'string') return r;
+  if (r.axis !== null || r.min.length !== 1) return 'per-channel fake quantization of an activation (TFLite has it for weights only)';
+  if (r.numBits > 8) return `num_bits ${r.numBits} (TFLite's FAKE_QUANT and int8 kernels take at most 8)`;
+  return r;
+}
+
+/** FAKE_QUANT computes TensorFlow's FakeQuant; the learned range stays on the output for int8. */
+function lowerFakeQuant(n: Node, g: Graph): Node[] {
+  const r = activationRange(n) as LearnedRange;
+  const out = n.output(0);
+  out.quant ??= rangeAsQuant(r);
+  const k = fakeQuantKernelRange(r);
+  return [tflNode(g, n.name, 'FAKE_QUANT', [n.input(0)], n.outputs, { min: k.min, max: k.max, num_bits: k.numBits, narrow_range: false })];
 }

@@ -18,6 +18,7 @@ import { fuseReluN1To1 } from './fuse-relu-n1-to-1.js';
 import { fuseRelu6 } from './fuse-relu6.js';
 import { legalize } from './legalize.js';
 import type { Pass } from './pass.js';
+import { recordLearnedRanges } from './record-learned-ranges.js';
 import { removeIdentity } from './remove-identity.js';
 import { removeUnused } from './remove-unused.js';
 import { resolveSwitchMerge } from './resolve-switch-merge.js';
@@ -42,6 +43,8 @@ export const CHECK_STAGE: readonly Pass[] = [
 export const CONVERT_STAGE: readonly Pass[] = [
   // Shapes before folding: Shape/StridedSlice/Pack chains fold only once shapes are static.
   annotateShapesPass,
+  // QAT ranges: fake-quant ops on weights fold away next, and their ranges with them.
+  recordLearnedRanges,
   foldConstants,
   // Batch norm parameters are constants only after folding (they are often Identity/ReadVariable chains).
   decomposeBatchNorm,

@@ -28,6 +28,11 @@ export interface QuantizeOptions {
   imageStd?: number[];
   /** Seed for 'random' representative data. */
   seed?: number;
+  /**
+   * int8: the real range [min, max] of model inputs that have no learned (FakeQuant) range, by
+   * signature input key or tensor name (TFLiteConverter's quantized_input_stats, as a range).
+   */
+  inputRanges?: Record<string, [number, number]>;
 }
 
 export const QUANTIZE_MODES: readonly QuantizeMode[] = ['dynamic', 'int8', 'float16'];
@@ -48,8 +53,14 @@ export function checkQuantizeOptions(o: QuantizeOptions): void {
       ['inference-input-type', o.inferenceInputType !== undefined && o.inferenceInputType !== 'float32'],
       ['inference-output-type', o.inferenceOutputType !== undefined && o.inferenceOutputType !== 'float32'],
       ['full-integer', o.fullInteger === true],
+      ['input-range', o.inputRanges !== undefined && Object.keys(o.inputRanges).length > 0],
     ] as const) {
       if (set) throw err.badOption(flag, `applies to --quantize int8 only`);
+    }
+  }
+  for (const [name, r] of Object.entries(o.inputRanges ?? {})) {
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => Number.isFinite(v)) || !(r[0] < r[1])) {
+      throw err.badOption('input-range', `'${name}' needs MIN,MAX with MIN < MAX, got ${JSON.stringify(r)}`);
     }
   }
   if (o.percentile !== undefined && !(o.percentile > 50 && o.percentile <= 100)) throw err.badOption('percentile', 'must be in (50, 100]');

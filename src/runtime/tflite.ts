@@ -228,7 +228,7 @@ export class TfliteRuntime {
   }
 
   /** Load a .tflite FlatBuffer. The bytes are copied; the returned model must be disposed. */
-  loadModel(bytes: Uint8Array, options: TfliteLoadOptions = {}): TfliteModel {
+  loadModel(bytes: Uint8Array, options: TfliteLoadOptions = {}): LoadedTflite {
     const name = options.name ?? 'TFLite model';
     const numThreads = options.numThreads ?? 1;
     if (!Number.isInteger(numThreads) || numThreads < 1) throw err.badOption('num-threads', `must be a positive integer, got ${numThreads}`);
@@ -262,12 +262,12 @@ export class TfliteRuntime {
     const runner = result.runner;
     const infos = inst.call(() => ({ inputs: readInfos(runner.GetInputs()), outputs: readInfos(runner.GetOutputs()) }));
     if ('error' in infos) throw abortError(name, 'read the model tensors', infos.error, infos.lines);
-    return new LoadedModel(inst, runner, ptr, name, infos.value.inputs, infos.value.outputs);
+    return new RuntimeModel(inst, runner, ptr, name, infos.value.inputs, infos.value.outputs);
   }
 }
 
 /** A model loaded in the TFLite interpreter. Dispose it when done (its memory is WASM memory). */
-export interface TfliteModel {
+export interface LoadedTflite {
   /** The name used in error messages. */
   readonly name: string;
   readonly inputs: readonly TfliteTensorInfo[];
@@ -281,7 +281,7 @@ export interface TfliteModel {
   dispose(): void;
 }
 
-class LoadedModel implements TfliteModel {
+class RuntimeModel implements LoadedTflite {
   private disposed = false;
 
   constructor(

@@ -129,7 +129,7 @@ test('a cut input with no recorded shape that is not a constant Reshape asks for
   assert.deepEqual(r.ops, { FAKE_QUANT: 2, RESHAPE: 1, FULLY_CONNECTED: 1, SOFTMAX: 1 });
 });
 
-test('narrow_range FakeQuant on activations is FAKE_QUANT version 2', (t) => {
+test('narrow_range FakeQuant on activations: FAKE_QUANT without narrow_range (the TFLite kernel refuses it), the range widened by one step', (t) => {
   const r = convertModel(
     writeGraphDef(t, [
       placeholder('x', [1, 4]),
@@ -138,5 +138,8 @@ test('narrow_range FakeQuant on activations is FAKE_QUANT version 2', (t) => {
       node('y', 'FakeQuantWithMinMaxVars', ['x', 'lo', 'hi'], { num_bits: int(8), narrow_range: bool(true) }),
     ]),
   );
-  assert.deepEqual(r.graphs[0].nodes.map((n) => [n.op, n.version, n.options.narrow_range]), [['tfl.FAKE_QUANT', 2, true]]);
+  assert.deepEqual(r.graphs[0].nodes.map((n) => [n.op, n.version, n.options.narrow_range]), [['tfl.FAKE_QUANT', 1, false]]);
+  // [-1, 1] narrow (254 steps of 2/254) becomes 255 steps of the same size from one step lower.
+  const { min, max } = r.graphs[0].nodes[0].options as { min: number; max: number };
+  assert.ok(Math.abs(max - 1) < 1e-6 && Math.abs(min - (-1 - 2 / 254)) < 1e-6, `${min} ${max}`);
 });

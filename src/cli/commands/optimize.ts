@@ -47,6 +47,7 @@ export const optimizeCommand: CliCommand = {
       .option('std', { type: 'string', describe: 'image representative data: per-channel std, e.g. 127.5' })
       .option('seed', { type: 'number', describe: "seed for --representative random (default 1)" })
       .option('if-changed', { type: 'boolean', default: false, describe: 'skip when the output is newer than the model and was made with the same options' })
+      .option('input-range', { type: 'string', array: true, describe: 'int8: NAME=MIN,MAX real range of an input without a learned (QAT) range (repeatable)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .example('$0 optimize saved_model/ -o model.tflite', 'convert the serving_default signature')
       .example('$0 optimize frozen.pb --input-arrays Reshape_2 --output-arrays labels_softmax', 'cut a frozen graph')
@@ -88,7 +89,8 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
   if (!quiet) {
     for (const n of r.notes) io.stderr.write(`tfconv: note: ${n}\n`);
     const opCount = Object.values(r.ops).reduce((a, b) => a + b, 0);
-    io.stdout.write(`${model} -> ${r.output} (${formatBytes(r.bytes)}, ${opCount} ops, ${r.ms.toFixed(0)} ms)\n`);
+    const size = r.floatBytes !== undefined ? `${formatBytes(r.bytes)}, ${formatRatio(r.bytes, r.floatBytes)} of float ${formatBytes(r.floatBytes)}` : formatBytes(r.bytes);
+    io.stdout.write(`${model} -> ${r.output} (${size}, ${opCount} ops, ${r.ms.toFixed(0)} ms)\n`);
     io.stdout.write(`  signatures: ${r.signatures.join(', ')}\n`);
     io.stdout.write(`  ops: ${Object.entries(r.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k} x${v}`).join(', ')}\n`);
     if (r.verify) io.stdout.write(formatVerify(r.verify));
@@ -136,6 +138,8 @@ function quantizeOptions(args: Record<string, unknown>): QuantizeOptions {
   set('imageMean', floats('mean'));
   set('imageStd', floats('std'));
   set('seed', num('seed'));
+  const ranges = parseInputRanges(strings(args['input-range']));
+  if (Object.keys(ranges).length > 0) o.inputRanges = ranges;
   checkQuantizeOptions(o);
   return o;
 }
@@ -147,6 +151,21 @@ function strings(v: unknown): string[] {
 
 function csv(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** NAME=MIN,MAX (repeatable) -> { NAME: [MIN, MAX] }. */
+export function parseInputRanges(specs: string[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const spec of specs) {
+    const m = /^(.+)=([^=]*)$/.exec(spec);
+    const v = m ? m[2].split(',').map((x) => Number(x.trim())) : [];
+    if (!m || v.length !== 2 || m[2].split(',').some((x) => x.trim() === '') || !v.every(Number.isFinite)) {
+      throw err.badOption('input-range', `'${spec}' is not NAME=MIN,MAX`);
+    }
+    if (!(v[0] < v[1])) throw err.badOption('input-range', `'${spec}': MIN must be smaller than MAX`);
+    out[m[1]] = [v[0], v[1]];
+  }
+  return out;
 }
 
 /** NAME=1,49,10,1 (repeatable) -> { NAME: [1, 49, 10, 1] }. */
@@ -172,4 +191,9 @@ export function parseFills(specs: string[]): Record<string, number> {
     out[m[1]] = v;
   }
   return out;
+}
+
+/** The quantized size as a fraction of the float size: '0.25x'. */
+export function formatRatio(bytes: number, floatBytes: number): string {
+  return `${(bytes / floatBytes).toFixed(2)}x`;
 }
