@@ -110,10 +110,13 @@ export class MinMaxCollector implements RangeCollector {
   }
 }
 
-/** Two half-histograms (x >= 0 by x, x < 0 by -x) over [0, bound], sharing the bound. */
+/**
+ * A histogram over [-bound, bound] with `bins` bins on each side of zero, centred (bin `bins`
+ * starts at 0), sharing one bin width; `pos` and `neg` are views of each side by distance from 0.
+ */
 export class HistogramCollector {
-  readonly pos: Float64Array;
-  readonly neg: Float64Array;
+  /** 2 x bins counts: index bins + floor(x / width). */
+  private readonly h: Float64Array;
   /** Upper edge of the last bin; 0 until a non-zero value arrives. */
   bound = 0;
   min = Infinity;
@@ -123,48 +126,70 @@ export class HistogramCollector {
 
   constructor(readonly bins: number) {
     if (!Number.isInteger(bins) || bins < 16) throw err.internal(`histogram needs at least 16 bins, got ${bins}`);
-    this.pos = new Float64Array(bins);
-    this.neg = new Float64Array(bins);
+    this.h = new Float64Array(2 * bins);
+  }
+
+  /** Counts of x >= 0 by distance from 0 (bin i covers [i w, (i+1) w)). */
+  get pos(): Float64Array {
+    return this.h.subarray(this.bins);
+  }
+
+  /** Counts of x < 0 by distance from 0 (bin i covers [-(i+1) w, -i w)). */
+  get neg(): Float64Array {
+    return this.h.slice(0, this.bins).reverse();
   }
 
   add(values: ArrayLike<number>): void {
-    let mn = Infinity;
-    let mx = -Infinity;
+    const n = this.bins;
+    const top = 2 * n;
+    const h = this.h;
+    let perUnit = this.bound > 0 ? n / this.bound : 0;
+    let mn = this.min;
+    let mx = this.max;
+    // One pass: values inside the bound are binned at once; the rest (rare after the first
+    // sample: larger values, and non-finite ones) are handled after it.
+    let outside: number[] | null = null;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (!Number.isFinite(v)) continue;
       if (v < mn) mn = v;
       if (v > mx) mx = v;
+      const b = v * perUnit + n;
+      if (b >= 0 && b < top && (perUnit > 0 || v === 0)) h[b | 0]++;
+      else (outside ??= []).push(v);
     }
-    const maxAbs = Math.max(Math.abs(mn), Math.abs(mx));
-    if (mn <= mx) {
-      if (mn < this.min) this.min = mn;
-      if (mx > this.max) this.max = mx;
-      if (maxAbs > this.bound) this.grow(maxAbs);
-    }
-    const n = this.bins;
-    const perUnit = this.bound > 0 ? n / this.bound : 0;
-    const { pos, neg } = this;
     let bad = 0;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (!Number.isFinite(v)) {
-        bad++;
-        continue;
+    if (outside) {
+      let maxAbs = 0;
+      for (const v of outside) if (Number.isFinite(v) && Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+      if (maxAbs > this.bound) this.grow(maxAbs);
+      perUnit = this.bound > 0 ? n / this.bound : 0;
+      for (const v of outside) {
+        if (!Number.isFinite(v)) {
+          bad++;
+          continue;
+        }
+        const b = Math.floor(v * perUnit + n);
+        h[b < 0 ? 0 : b >= top ? top - 1 : b]++;
       }
-      if (v >= 0) {
-        const b = Math.floor(v * perUnit);
-        pos[b < n ? b : n - 1]++;
-      } else {
-        const b = Math.floor(-v * perUnit);
-        neg[b < n ? b : n - 1]++;
+      if (bad) {
+        // +-Infinity took part in min/max above: recompute them over finite values only.
+        mn = this.min;
+        mx = this.max;
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          if (!Number.isFinite(v)) continue;
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
       }
     }
+    this.min = mn;
+    this.max = mx;
     this.nonFinite += bad;
     this.count += values.length - bad;
   }
 
-  /** Widen the bound to at least `maxAbs` by doubling, merging 2^k bins into one. */
+  /** Widen the bound to at least `maxAbs` by doubling, merging 2^k bins into one (about 0). */
   private grow(maxAbs: number): void {
     if (this.bound === 0) {
       this.bound = maxAbs;
@@ -172,14 +197,13 @@ export class HistogramCollector {
     }
     let k = 0;
     while (this.bound * 2 ** k < maxAbs) k++;
-    for (const h of [this.pos, this.neg]) {
-      for (let i = 0; i < this.bins; i++) {
-        const c = h[i];
-        if (c === 0) continue;
-        h[i] = 0;
-        h[i >> k] += c;
-      }
-    }
+    const n = this.bins;
+    const h = this.h;
+    const old = h.slice();
+    h.fill(0);
+    // Bin b holds [j w, (j+1) w) with j = b - n; after widening by 2^k it belongs to j >> k
+    // (an arithmetic shift floors negative j too).
+    for (let b = 0; b < 2 * n; b++) if (old[b] !== 0) h[n + ((b - n) >> k)] += old[b];
     this.bound *= 2 ** k;
   }
 

@@ -171,6 +171,7 @@ export const INT8_RULES: Readonly<Record<string, Int8Rule>> = {
   LESS_EQUAL: { activations: [0, 1], output: none },
   GREATER: { activations: [0, 1], output: none },
   GREATER_EQUAL: { activations: [0, 1], output: none },
+  SHAPE: { activations: [0], output: none },
 };
 
 function same(): Int8Rule {
