@@ -301,3 +301,44 @@ for (const c of CASES) {
     }
   });
 }
+
+test('ops without an int8 kernel stay float between DEQUANTIZE and QUANTIZE; --full-integer lists them in one line', async () => {
+  const c: OpCase = {
+    name: 'float islands',
+    input: [1, 8],
+    covers: [],
+    body: (b) => {
+      const e1 = b.op('EXP', [b.op('RELU', [b.x], [1, 8])], [1, 8]);
+      const m = b.op('MUL', [e1, b.f32([1], () => 0.5)], [1, 8], act);
+      const d1 = b.op('DIV', [m, b.op('ADD', [b.op('ABS', [b.x], [1, 8]), b.f32([1], () => 1)], [1, 8], act)], [1, 8], act);
+      const d2 = b.op('DIV', [d1, b.f32([1], () => 3)], [1, 8], act);
+      return b.op('EXP', [b.op('TANH', [d2], [1, 8])], [1, 8]);
+    },
+  };
+  const g = graphFor(c);
+  const converted: ConvertedGraphs = { graphs: [g], prepared: [], notes: [], passRuns: [] };
+  await assert.rejects(
+    quantizeGraphs(converted, { mode: 'int8', representative: 'random', fullInteger: true }, { log: () => {}, progress: false }),
+    (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.equal(
+        e.message,
+        "--full-integer: 4 nodes of 2 op types would stay float: DIV x2 (no int8 kernel: 'div_7', 'div_9'); EXP x2 (no int8 kernel: 'exp_1', 'exp_11')",
+      );
+      return true;
+    },
+  );
+  const q = await quantizeGraphs(converted, { mode: 'int8', representative: 'random', calibrationSamples: 32 }, { log: () => {}, progress: false });
+  const qg = q.graphs[0];
+  assert.match(q.notes.join('\n'), /kept in float \(between DEQUANTIZE\/QUANTIZE\): EXP x2 \(no int8 kernel\), DIV x2 \(no int8 kernel\)/);
+  // Float ops read floats (through DEQUANTIZE where the producer is int8), int8 ops read int8; x
+  // is quantized once for both of its int8 readers (RELU, ABS).
+  for (const n of qg.nodes) {
+    const floatOp = n.op === 'tfl.EXP' || n.op === 'tfl.DIV' || n.op === 'tfl.QUANTIZE';
+    for (const x of n.inputs) if (x && !x.isConstant) assert.equal(x.dtype, floatOp ? 'float32' : 'int8', `${n.op} ${n.name}`);
+  }
+  const seq = qg.nodes.map((n) => n.op.slice(4)).join(' ');
+  assert.equal(seq, 'QUANTIZE RELU DEQUANTIZE EXP QUANTIZE MUL ABS ADD DEQUANTIZE DEQUANTIZE DIV DIV QUANTIZE TANH DEQUANTIZE EXP');
+  const rt = await TfliteRuntime.load();
+  rt.loadModel(exportGraphs(q.graphs).bytes).dispose();
+});
