@@ -13,6 +13,7 @@ import type { Graph, Node } from '../../src/graph/ir.js';
 import { quantizeGraphs } from '../../src/quantize/index.js';
 import type { QuantizeOptions } from '../../src/quantize/options.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
+import { minRuntimeVersion, readTflite } from '../../src/tflite/index.js';
 import { makeRandomInputs } from '../../src/verify/inputs.js';
 import { compareModels } from '../helpers/quant.js';
 import { fixture, need, sharedData } from '../helpers/shared.js';
@@ -235,4 +236,14 @@ test('optimize --quantize int8 writes the file, twice the same bytes, and leaves
   const before = exportGraphs(c.graphs).bytes;
   await quantizeGraphs(c, { mode: 'int8', representative: CALIBRATION, calibrationSamples: 4 }, ctx);
   assert.ok(Buffer.from(exportGraphs(c.graphs).bytes).equals(Buffer.from(before)));
+});
+
+test('op versions are the int8 kernels\' (as in the official file) and min_runtime_version follows', async (t) => {
+  if (!need(t, KWS, CALIBRATION)) return;
+  const { graph: g, bytes } = await quantize(KWS, { representative: CALIBRATION });
+  const versions = Object.fromEntries(g.nodes.map((n) => [n.op.slice(4), n.version]));
+  // CONV_2D 3, DEPTHWISE_CONV_2D 3, FULLY_CONNECTED 4, SOFTMAX 2, RESHAPE 1 are the official file's;
+  // MEAN 2 (int8), QUANTIZE 1 (float -> int8), DEQUANTIZE 2 (int8 -> float) per op_version.cc.
+  assert.deepEqual(versions, { QUANTIZE: 1, CONV_2D: 3, DEPTHWISE_CONV_2D: 3, MEAN: 2, RESHAPE: 1, FULLY_CONNECTED: 4, SOFTMAX: 2, DEQUANTIZE: 2 });
+  assert.equal(minRuntimeVersion(readTflite(bytes, 'kws')), '1.14.0');
 });
