@@ -14,7 +14,6 @@
 // Tensors keep their identity where they can: an int8 output of a quantized node is the same
 // Tensor object, retyped, so provenance and names survive.
 
-import { tfliteType } from '../core/dtype.js';
 import { err } from '../errors/index.js';
 import { tflNode } from '../graph/build.js';
 import { type Graph, type Node, type QuantParams, Tensor, provenance } from '../graph/ir.js';
@@ -32,7 +31,7 @@ import {
   valueRange,
 } from './math.js';
 import type { InferenceType } from './options.js';
-import { type Int8Rule, INT8_RULES, PER_CHANNEL_FC, int8RuleFor } from './rules.js';
+import { type Int8Rule, PER_CHANNEL_FC, int8RuleFor } from './rules.js';
 
 // ------------------------------------------------------------------------------------------------
 // Planning: which nodes are quantized
@@ -376,11 +375,3 @@ function constantInt8(g: Graph, t: Tensor, p: QuantParams): Tensor {
   q.origin = t.origin;
   return q;
 }
-
-/** Op types (TFLite names) the int8 rules cover, sorted: for docs and messages. */
-export function int8Ops(): string[] {
-  return Object.keys(INT8_RULES).sort();
-}
-
-/** Used by tests: the TFLite type number of int8 (kept here so the rewrite owns its dtype facts). */
-export const INT8_TFLITE_TYPE = tfliteType('int8');

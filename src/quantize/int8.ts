@@ -9,7 +9,7 @@
 import type { ConvertedGraphs } from '../convert/convert.js';
 import { err } from '../errors/index.js';
 import { cloneGraph } from '../graph/clone.js';
-import type { Graph } from '../graph/ir.js';
+import type { Graph, Tensor } from '../graph/ir.js';
 import { chooseOpVersions } from '../passes/choose-op-versions.js';
 import { globalAvgPoolToMean } from '../passes/global-avg-pool-to-mean.js';
 import { collectRanges } from './collect-ranges.js';
@@ -23,6 +23,7 @@ export async function quantizeInt8(c: ConvertedGraphs, options: QuantizeOptions,
   const method = options.calibration ?? 'minmax';
   const notes: string[] = [];
   const graphs: Graph[] = [];
+  const tensorMaps: Map<Tensor, Tensor>[] = [];
   for (const float of c.graphs) {
     const { graph: g, tensors: copyOf } = cloneGraph(float);
     // Before planning: it changes which op (and rule) a global average pool gets.
@@ -45,6 +46,7 @@ export async function quantizeInt8(c: ConvertedGraphs, options: QuantizeOptions,
     });
     chooseOpVersions.apply(g, { allowCustomOps: true, log: ctx.log });
     graphs.push(g);
+    tensorMaps.push(copyOf);
 
     const where = c.graphs.length > 1 ? `${g.signature?.key ?? g.name}: ` : '';
     const perSample = collected.samples ? collected.ms / collected.samples : 0;
@@ -61,7 +63,7 @@ export async function quantizeInt8(c: ConvertedGraphs, options: QuantizeOptions,
     }
     if (report.clampedBias) notes.push(`${where}int8: ${report.clampedBias} bias value(s) did not fit int32 and were clamped`);
   }
-  return { graphs, notes };
+  return { graphs, notes, tensorMaps };
 }
 
 function selectionOf(o: QuantizeOptions): Int8Selection {

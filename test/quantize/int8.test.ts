@@ -234,8 +234,14 @@ test('optimize --quantize int8 writes the file, twice the same bytes, and leaves
   // The float graphs given to quantization are not modified (the int8 ones are copies).
   const c = converted(KWS);
   const before = exportGraphs(c.graphs).bytes;
-  await quantizeGraphs(c, { mode: 'int8', representative: CALIBRATION, calibrationSamples: 4 }, ctx);
+  const q = await quantizeGraphs(c, { mode: 'int8', representative: CALIBRATION, calibrationSamples: 4 }, ctx);
   assert.ok(Buffer.from(exportGraphs(c.graphs).bytes).equals(Buffer.from(before)));
+  // Each float tensor maps to its stand-in in the int8 graph.
+  const map = q.tensorMaps?.[0] as Map<unknown, Graph['inputs'][number]>;
+  const conv = c.graphs[0].nodes[0].output(0);
+  assert.equal(map.get(conv)?.dtype, 'int8');
+  assert.ok(q.graphs[0].nodes.some((n) => n.outputs.includes(map.get(conv) as Graph['inputs'][number])));
+  assert.equal(map.get(c.graphs[0].inputs[0]), q.graphs[0].inputs[0]);
 });
 
 test('op versions are the int8 kernels\' (as in the official file) and min_runtime_version follows', async (t) => {
