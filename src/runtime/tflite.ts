@@ -327,6 +327,9 @@ class LoadedModel implements TfliteModel {
 
   /** Write the (checked, ordered) inputs, Invoke(), and hand each selected output's view to `visit`. */
   private invoke(ordered: readonly TensorValue[], outIdx: readonly number[], visit: (output: number, dtype: DType, shape: number[], view: TypedArray) => void): void {
+    // An exception from the visitor is the caller's, not a trap of the runtime: it must not mark
+    // the instance dead. Kept aside and thrown once the runtime's objects are released.
+    let visitError: { error: unknown } | undefined;
     const res = this.instance.call(() => {
       const vin = this.runner.GetInputs();
       try {
@@ -357,7 +360,13 @@ class LoadedModel implements TfliteModel {
             const shape = parseShape(info.shape);
             if (!dtype || typeof view === 'number') throw err.runtimeFailed(this.name, `output '${info.name}' ${UNREADABLE}`);
             if (view.length !== numElements(shape)) throw err.internal(`output '${info.name}' has ${view.length} values for shape [${shape}]`);
-            visit(i, dtype, shape, view);
+            if (!visitError) {
+              try {
+                visit(i, dtype, shape, view);
+              } catch (error) {
+                visitError = { error };
+              }
+            }
           } finally {
             info.delete();
           }
@@ -369,6 +378,7 @@ class LoadedModel implements TfliteModel {
     });
     if ('error' in res) throw abortError(this.name, 'run the model', res.error, res.lines);
     if (!res.value) throw err.runtimeFailed(this.name, `TFLite failed to run the model: ${runtimeMessage(res.lines, 'Invoke() failed')}`);
+    if (visitError) throw visitError.error;
   }
 
   dispose(): void {

@@ -93,3 +93,20 @@ test('an int8 file (the official KWS model): int8 intermediates readable, output
   assert.deepEqual(all[0].data, plain.run([x])[0].data);
   assert.ok(all.every((o) => o.dtype === 'int8'));
 });
+
+test('an exception thrown by the visitor reaches the caller and leaves the runtime usable', async (t) => {
+  if (!need(t, KWS, DATA)) return;
+  const g = convertToGraphs(KWS).graphs[0];
+  const runner = await IntermediateRunner.forGraph(g);
+  t.after(() => runner.dispose());
+  assert.throws(
+    () =>
+      runner.run([sample(0)], () => {
+        throw new RangeError('visitor failed');
+      }),
+    /visitor failed/,
+  );
+  let n = 0;
+  runner.run([sample(1)], () => n++);
+  assert.equal(n, 14);
+});
