@@ -271,6 +271,20 @@ export const err = {
   quantization(why: string, node?: string): TfconvError {
     return new TfconvError(ErrorCode.QUANTIZATION, node ? `node '${node}': ${why}` : why, { node });
   },
+  /** --full-integer and some ops would stay float: every op type, with counts and node names. */
+  notFullInteger(ops: ReadonlyArray<{ op: string; nodes: readonly string[]; why: string }>): TfconvError {
+    const total = ops.reduce((s, o) => s + o.nodes.length, 0);
+    const parts = ops.map((o) => {
+      const shown = o.nodes.slice(0, 10).map((n) => `'${n}'`).join(', ');
+      const more = o.nodes.length > 10 ? ` and ${o.nodes.length - 10} more` : '';
+      return `${o.op} x${o.nodes.length} (${o.why}: ${shown}${more})`;
+    });
+    return new TfconvError(
+      ErrorCode.QUANTIZATION,
+      `--full-integer: ${total} node${total === 1 ? '' : 's'} of ${ops.length} op type${ops.length === 1 ? '' : 's'} would stay float: ${parts.join('; ')}`,
+      { op: ops[0]?.op, node: ops[0]?.nodes[0] },
+    );
+  },
   noRepresentativeData(): TfconvError {
     return new TfconvError(
       ErrorCode.NO_REPRESENTATIVE_DATA,

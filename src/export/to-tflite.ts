@@ -30,12 +30,28 @@ export interface ExportOptions {
 }
 
 export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions): TfliteModel {
+  return graphsToTfliteIndexed(graphs, options).model;
+}
+
+/** The model, and for each graph (= subgraph) the index of every graph tensor in its subgraph. */
+export interface IndexedExport {
+  model: TfliteModel;
+  tensorIndex: Map<Tensor, number>[];
+}
+
+/**
+ * graphsToTflite, also returning where each Tensor went: what lets a run of the written model
+ * (intermediate tensors, per-layer reports) be mapped back to the graph.
+ */
+export function graphsToTfliteIndexed(graphs: readonly Graph[], options: ExportOptions): IndexedExport {
   const model = newTfliteModel({ description: options.description });
+  const tensorIndex: Map<Tensor, number>[] = [];
   const opcodeIndex = new Map<string, number>();
 
   graphs.forEach((g, subgraphIndex) => {
     const sub = newSubGraph({ name: g.name });
     const index = new Map<Tensor, number>();
+    tensorIndex.push(index);
     const add = (t: Tensor | null): number => {
       if (t === null) return -1;
       const known = index.get(t);
@@ -72,7 +88,7 @@ export function graphsToTflite(graphs: readonly Graph[], options: ExportOptions)
       );
     }
   });
-  return model;
+  return { model, tensorIndex };
 }
 
 function tensorOf(t: Tensor, model: TfliteModel) {

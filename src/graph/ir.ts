@@ -86,6 +86,11 @@ export class Node {
   version = 1;
   /** Custom op payload (flexbuffer bytes) when op is 'tfl.custom:*'. */
   customOptions?: Uint8Array;
+  /**
+   * The TF nodes this node stands for once lowering and fusions have merged them (a conv with its
+   * BiasAdd, batch norm and Relu); empty means just `name`. Read through provenance().
+   */
+  origins: string[] = [];
 
   constructor(name: string, op: string, inputs: (Tensor | null)[], outputs: Tensor[], attrs: Record<string, AttrValue> = {}) {
     this.name = name;
@@ -175,6 +180,18 @@ export class Node {
     const a = this.attrs[name];
     return a?.value === 'list' && a.list ? a.list.type : [];
   }
+}
+
+/** The TF node names a node stands for: its origins, or its own name. */
+export function provenance(n: Node): string[] {
+  return n.origins.length ? n.origins : [n.name];
+}
+
+/** `into` absorbed `from` (a fusion): it now also stands for `from`'s TF nodes. */
+export function mergeProvenance(into: Node, from: Node): void {
+  const merged = provenance(into).slice();
+  for (const o of provenance(from)) if (!merged.includes(o)) merged.push(o);
+  into.origins = merged;
 }
 
 /** A named entry point of the graph: a SignatureDef's key and its input/output tensors by key. */

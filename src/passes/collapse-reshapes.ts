@@ -4,7 +4,7 @@
 // Before: y = RESHAPE(RESHAPE(x, s1), s2)   After: y = RESHAPE(x, s2)
 // Before: y = RESHAPE(x, shape(x))          After: y = x     (unless x is a graph input and y an output)
 
-import type { Graph, Node } from '../graph/ir.js';
+import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { sameStaticShape, soleReader } from './match.js';
 import type { Pass } from './pass.js';
 
@@ -23,6 +23,7 @@ export const collapseReshapes: Pass = {
       const inner = x.producer;
       if (inner && inner.op === 'tfl.RESHAPE' && !dead.has(inner) && soleReader(g, readers, x) === n) {
         n.inputs[0] = inner.input(0);
+        mergeProvenance(n, inner);
         dead.add(inner);
         continue;
       }

@@ -8,7 +8,7 @@
 // Applies only to NHWC, is_training=false, constant parameters, and when only y is read.
 
 import { f32Const } from '../graph/build.js';
-import { type Graph, Node, Tensor } from '../graph/ir.js';
+import { type Graph, Node, Tensor, provenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
 import type { Pass } from './pass.js';
 
@@ -55,6 +55,8 @@ export const decomposeBatchNorm: Pass = {
       const add = new Node(g.uniqueName(`${n.name}/add`), 'AddV2', [mulOut, f32Const(g, `${n.name}/offset`, [c], b)], [n.output(0)], {
         T: { value: 'type', type: 1 },
       });
+      mul.origins = provenance(n).slice();
+      add.origins = provenance(n).slice();
       out.push(mul, add);
       rewrites++;
     }

@@ -4,7 +4,7 @@
 // Before: y = CONV_2D(PAD(x, [[0,0],[1,1],[1,1],[0,0]]), W, b){VALID}   (3x3, stride 1)
 // After:  y = CONV_2D(x, W, b){SAME}
 
-import type { Graph, Node } from '../graph/ir.js';
+import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
 import { PADDING } from '../lower/helpers.js';
 import { soleReader } from './match.js';
@@ -51,6 +51,7 @@ export const foldPadIntoConv: Pass = {
       if (v[2] !== ht || v[3] !== hb || v[4] !== wl || v[5] !== wr) continue;
       conv.inputs[0] = x;
       conv.options = { ...conv.options, padding: PADDING.SAME };
+      mergeProvenance(conv, pad);
       dead.add(pad);
     }
     g.removeNodes(dead);

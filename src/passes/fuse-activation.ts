@@ -7,7 +7,7 @@
 // compute their activation range by clamping and treat TANH as "no clamp", so a fused TANH would
 // silently be dropped (checked in test/passes/fuse-activation.test.ts against the runtime).
 
-import type { Graph, Node } from '../graph/ir.js';
+import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { ACTIVATION } from '../lower/helpers.js';
 import { sameStaticShape, soleReader } from './match.js';
 import type { Pass } from './pass.js';
@@ -51,6 +51,7 @@ export const fuseActivation: Pass = {
       if (y.dtype !== act.output(0).dtype) continue;
       host.options = { ...host.options, fused_activation_function: FUSABLE_ACTIVATIONS[act.op] };
       g.replaceAllUses(act.output(0), y);
+      mergeProvenance(host, act);
       dead.add(act);
     }
     g.removeNodes(dead);

@@ -4,7 +4,7 @@
 // Before: y = ADD(CONV_2D(x, W, b), c)   (c scalar or [C]; no fused activation on the conv)
 // After:  y = CONV_2D(x, W, b + c)       (SUB: b - c)
 
-import type { Graph, Node } from '../graph/ir.js';
+import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
 import { BIASED_OPS, otherInput, perChannel, sameStaticShape, soleReader } from './match.js';
 import type { Pass } from './pass.js';
@@ -37,6 +37,7 @@ export const fuseAddIntoBias: Pass = {
       });
       conv.options = { ...conv.options, fused_activation_function: add.options.fused_activation_function ?? 0 };
       g.replaceAllUses(add.output(0), y);
+      mergeProvenance(conv, add);
       dead.add(add);
     }
     g.removeNodes(dead);

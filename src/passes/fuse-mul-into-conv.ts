@@ -5,7 +5,7 @@
 // After:  y = CONV_2D(x, W * s[o], b * s)     (W scaled along its output-channel axis)
 
 import { numElements } from '../core/tensor.js';
-import type { Graph, Node, Tensor } from '../graph/ir.js';
+import { type Graph, type Node, type Tensor, mergeProvenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
 import { BIASED_OPS, otherInput, perChannel, sameStaticShape, soleReader } from './match.js';
 import type { Pass } from './pass.js';
@@ -37,6 +37,7 @@ export const fuseMulIntoConv: Pass = {
         data: Float32Array.from(numbers(b.value), (v, i) => v * s[i]),
       });
       g.replaceAllUses(mul.output(0), y);
+      mergeProvenance(conv, mul);
       dead.add(mul);
     }
     g.removeNodes(dead);

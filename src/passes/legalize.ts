@@ -4,7 +4,7 @@
 
 import { unsupportedError } from './check-supported.js';
 import { tflNode } from '../graph/build.js';
-import type { Graph, Node } from '../graph/ir.js';
+import { type Graph, type Node, provenance } from '../graph/ir.js';
 import { LOWERINGS } from '../lower/table.js';
 import type { Pass, PassContext } from './pass.js';
 
@@ -51,8 +51,10 @@ export const legalize: Pass = {
         continue;
       }
       const l = LOWERINGS[n.op];
-      if (l && (l.check?.(n) ?? null) === null) out.push(...l.lower(n, g));
-      else out.push(tflNode(g, n.name, `custom:${n.op}`, n.inputs, n.outputs));
+      const lowered = l && (l.check?.(n) ?? null) === null ? l.lower(n, g) : [tflNode(g, n.name, `custom:${n.op}`, n.inputs, n.outputs)];
+      // Each TFLite node remembers the TF node it came from (--exclude-nodes, reports).
+      for (const m of lowered) if (m.origins.length === 0) m.origins = provenance(n).slice();
+      out.push(...lowered);
       rewrites++;
     }
     g.nodes = out;

@@ -6,7 +6,7 @@
 //   int8    - full integer from calibration or QAT ranges                      ./int8.ts
 
 import type { ConvertedGraphs } from '../convert/convert.js';
-import type { Graph } from '../graph/ir.js';
+import type { Graph, Tensor } from '../graph/ir.js';
 import { quantizeDynamic } from './dynamic.js';
 import { quantizeFloat16 } from './float16.js';
 import { quantizeInt8 } from './int8.js';
@@ -23,6 +23,12 @@ export interface QuantizeContext {
 
 export interface QuantizeResult {
   graphs: Graph[];
+  /**
+   * Per graph (when the mode keeps them): each float graph tensor -> the tensor standing for it in
+   * the quantized graph (retyped to int8, or still float next to ops kept in float). For reports
+   * that run the float and the quantized model side by side.
+   */
+  tensorMaps?: Map<Tensor, Tensor>[];
   /** Things the user should know (e.g. ops kept in float, random calibration data). */
   notes: string[];
 }

@@ -13,7 +13,7 @@ export interface QuantizeOptions {
   /** How many representative samples to use (default: all, at most 100 for 'random'). */
   calibrationSamples?: number;
   calibration?: CalibrationMethod;
-  /** For calibration 'percentile': the percentile of |values| kept (default 99.99). */
+  /** For calibration 'percentile': ranges run from the (100-p)-th to the p-th percentile of the values (default 99.99). */
   percentile?: number;
   inferenceInputType?: InferenceType;
   inferenceOutputType?: InferenceType;

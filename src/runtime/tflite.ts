@@ -277,6 +277,16 @@ export interface LoadedTflite {
    * input's dtype and shape. Returns copies of the outputs (all, or those asked for).
    */
   run(inputs: readonly TensorValue[] | Readonly<Record<string, TensorValue>>, options?: TfliteRunOptions): TensorValue[];
+  /**
+   * Run once without copying the outputs: `visit` gets each selected output (by its position in
+   * `outputs`) as a view into WASM memory, valid only during the call. For callers that reduce
+   * many tensors per run (calibration statistics, per-layer comparisons).
+   */
+  runVisit(
+    inputs: readonly TensorValue[] | Readonly<Record<string, TensorValue>>,
+    visit: (output: number, dtype: DType, shape: readonly number[], view: TypedArray) => void,
+    options?: TfliteRunOptions,
+  ): void;
   /** Free the interpreter and the model bytes. Safe to call twice. */
   dispose(): void;
 }
@@ -297,6 +307,29 @@ class RuntimeModel implements LoadedTflite {
     this.checkUsable();
     const ordered = this.orderInputs(inputs);
     const outIdx = this.selectOutputs(options.outputs);
+    const out: TensorValue[] = new Array(outIdx.length);
+    const pos = new Map(outIdx.map((o, k) => [o, k]));
+    this.invoke(ordered, outIdx, (i, dtype, shape, view) => {
+      out[pos.get(i) as number] = { dtype, shape, data: view.slice() } as TensorValue;
+    });
+    return out;
+  }
+
+  runVisit(
+    inputs: readonly TensorValue[] | Readonly<Record<string, TensorValue>>,
+    visit: (output: number, dtype: DType, shape: readonly number[], view: TypedArray) => void,
+    options: TfliteRunOptions = {},
+  ): void {
+    this.checkUsable();
+    const ordered = this.orderInputs(inputs);
+    this.invoke(ordered, this.selectOutputs(options.outputs), visit);
+  }
+
+  /** Write the (checked, ordered) inputs, Invoke(), and hand each selected output's view to `visit`. */
+  private invoke(ordered: readonly TensorValue[], outIdx: readonly number[], visit: (output: number, dtype: DType, shape: number[], view: TypedArray) => void): void {
+    // An exception from the visitor is the caller's, not a trap of the runtime: it must not mark
+    // the instance dead. Kept aside and thrown once the runtime's objects are released.
+    let visitError: { error: unknown } | undefined;
     const res = this.instance.call(() => {
       const vin = this.runner.GetInputs();
       try {
@@ -315,11 +348,11 @@ class RuntimeModel implements LoadedTflite {
       } finally {
         vin.delete();
       }
-      if (!this.runner.Infer()) return null;
+      if (!this.runner.Infer()) return false;
       // Fetched after Invoke: an output with a data-dependent shape is resized by it.
       const vout = this.runner.GetOutputs();
       try {
-        return outIdx.map((i) => {
+        for (const i of outIdx) {
           const info = vout.get(i);
           try {
             const dtype = RUNTIME_DTYPES[info.dataType];
@@ -327,18 +360,25 @@ class RuntimeModel implements LoadedTflite {
             const shape = parseShape(info.shape);
             if (!dtype || typeof view === 'number') throw err.runtimeFailed(this.name, `output '${info.name}' ${UNREADABLE}`);
             if (view.length !== numElements(shape)) throw err.internal(`output '${info.name}' has ${view.length} values for shape [${shape}]`);
-            return { dtype, shape, data: view.slice() } as TensorValue;
+            if (!visitError) {
+              try {
+                visit(i, dtype, shape, view);
+              } catch (error) {
+                visitError = { error };
+              }
+            }
           } finally {
             info.delete();
           }
-        });
+        }
       } finally {
         vout.delete();
       }
+      return true;
     });
     if ('error' in res) throw abortError(this.name, 'run the model', res.error, res.lines);
-    if (res.value === null) throw err.runtimeFailed(this.name, `TFLite failed to run the model: ${runtimeMessage(res.lines, 'Invoke() failed')}`);
-    return res.value;
+    if (!res.value) throw err.runtimeFailed(this.name, `TFLite failed to run the model: ${runtimeMessage(res.lines, 'Invoke() failed')}`);
+    if (visitError) throw visitError.error;
   }
 
   dispose(): void {

@@ -458,7 +458,7 @@ test('int8 without a range for an input, or for a model without learned ranges, 
     return true;
   });
   await assert.rejects(convertQuantized(SL, { mode: 'int8', inputRanges: { Reshape_2: [3, 1] } }, CUT), /--input-range: 'Reshape_2' needs MIN,MAX with MIN < MAX/);
-  await assert.rejects(convertQuantized(KWS, { mode: 'int8' }), (e: unknown) => e instanceof TfconvError && e.code === 'NOT_SUPPORTED');
+  await assert.rejects(convertQuantized(KWS, { mode: 'int8' }), (e: unknown) => e instanceof TfconvError && e.code === 'NO_REPRESENTATIVE_DATA');
 });
 
 test('CLI: optimize --quantize int8 with --input-range, the size ratio, and one-line option errors', async (t) => {
