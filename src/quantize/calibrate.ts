@@ -8,6 +8,10 @@
 //               histogram and its quantized form (TensorRT's calibrator, as ONNX Runtime and
 //               MXNet implement it): symmetric on |x| for two-sided tensors (128 levels a side),
 //               one-sided for tensors that are >= 0 (or <= 0) such as ReLU outputs (256 levels).
+//   mse         the asymmetric range whose 256-level grid gives the least expected squared error
+//               over the value histogram: clipping error outside the range plus rounding error
+//               (step^2 / 12) inside it. Unlike entropy it weighs errors by size, so a long thin
+//               tail (MFCC energies, logits) is clipped only as far as it pays.
 //
 // Percentile and entropy build their histogram in one pass: the bins cover [0, R] on each side of
 // zero and R doubles (merging bin pairs) when a larger value arrives, so no value is stored and
@@ -48,6 +52,7 @@ export function createCollector(method: CalibrationMethod, options: CollectorOpt
   if (method === 'minmax') return new MinMaxCollector();
   const h = new HistogramCollector(options.bins ?? 2048);
   if (method === 'percentile') return withRange(h, () => h.percentileRange(options.percentile ?? DEFAULT_PERCENTILE));
+  if (method === 'mse') return withRange(h, () => h.mseRange());
   return withRange(h, () => h.entropyRange());
 }
 
@@ -296,6 +301,56 @@ export class HistogramCollector {
       acc += c;
     }
     return 0;
+  }
+
+  /**
+   * The range [lo, hi] (lo <= 0 <= hi, on bin edges) minimising, over the histogram, the clipping
+   * error sum c (x - clip(x))^2 plus the rounding error (hi - lo)^2 / (12 * 255^2) per value
+   * inside. With prefix sums of c, c x and c x^2 on each side every candidate costs O(1); the
+   * candidates are a GRID x GRID lattice of edges on the two sides.
+   */
+  mseRange(): TensorRange {
+    if (this.count === 0 || this.bound === 0) return withZero(this.min === Infinity ? 0 : this.min, this.max === -Infinity ? 0 : this.max);
+    const w = this.bound / this.bins;
+    // Side statistics by distance from 0, bin centres as the values: above edge e (in bins) lie
+    // mass M(e), first moment S(e) and second moment Q(e) of the distances.
+    const tails = (h: Float64Array) => {
+      const n = h.length;
+      const m = new Float64Array(n + 1);
+      const s1 = new Float64Array(n + 1);
+      const s2 = new Float64Array(n + 1);
+      for (let i = n - 1; i >= 0; i--) {
+        const x = (i + 0.5) * w;
+        m[i] = m[i + 1] + h[i];
+        s1[i] = s1[i + 1] + h[i] * x;
+        s2[i] = s2[i + 1] + h[i] * x * x;
+      }
+      // Squared error of clipping everything beyond distance t = e w to t.
+      return { m, clip: (e: number) => s2[e] - 2 * e * w * s1[e] + (e * w) ** 2 * m[e] };
+    };
+    const pos = tails(this.pos);
+    const neg = tails(this.neg);
+    const total = pos.m[0] + neg.m[0];
+    const lastPos = this.max > 0 ? Math.min(this.bins, Math.ceil(this.max / w)) : 0;
+    const lastNeg = this.min < 0 ? Math.min(this.bins, Math.ceil(-this.min / w)) : 0;
+    const GRID = 256;
+    const candidates = (last: number): number[] => {
+      if (last === 0) return [0];
+      const out = new Set<number>();
+      for (let k = 1; k <= GRID; k++) out.add(Math.max(1, Math.round((k * last) / GRID)));
+      return [...out];
+    };
+    let best = { err: Number.POSITIVE_INFINITY, lo: 0, hi: 0 };
+    for (const eh of candidates(lastPos)) {
+      const clipHi = pos.clip(eh);
+      for (const el of candidates(lastNeg)) {
+        const inside = total - pos.m[eh] - neg.m[el];
+        const step = ((eh + el) * w) / 255;
+        const e = clipHi + neg.clip(el) + (inside * step * step) / 12;
+        if (e < best.err) best = { err: e, lo: -el * w, hi: eh * w };
+      }
+    }
+    return withZero(Math.max(this.min, best.lo), Math.min(this.max, best.hi));
   }
 
   /** The KL-optimal clipping range (see the file comment). */

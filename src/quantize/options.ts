@@ -3,7 +3,7 @@
 import { err } from '../errors/index.js';
 
 export type QuantizeMode = 'dynamic' | 'int8' | 'float16';
-export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
 export type InferenceType = 'float32' | 'int8' | 'uint8';
 
 export interface QuantizeOptions {
@@ -36,7 +36,7 @@ export interface QuantizeOptions {
 }
 
 export const QUANTIZE_MODES: readonly QuantizeMode[] = ['dynamic', 'int8', 'float16'];
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
 export const INFERENCE_TYPES: readonly InferenceType[] = ['float32', 'int8', 'uint8'];
 
 export function checkQuantizeOptions(o: QuantizeOptions): void {

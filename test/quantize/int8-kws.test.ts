@@ -110,16 +110,20 @@ test('kws int8: runs in TFLite; per-layer fidelity, size and weight scales again
   for (const r of qa.slice(0, 9).map((s, i) => s / oa[i])) assert.ok(r > 0.5 && r < 1.5, `scale ratio ${r}`);
 });
 
-test('kws int8: final top-1 agreement and SQNR on evaluation.npy for each calibration method', async (t) => {
+test('kws int8: final top-1 agreement and SQNR on evaluation.npy for each calibration method (mse at least the official file on both)', async (t) => {
   if (!need(t, KWS, OFFICIAL, CALIBRATION, EVALUATION)) return;
   const floatBytes = exportGraphs(floatModel().graphs).bytes;
   const evaluation = rows(readTensorFile(EVALUATION).get('') as TensorValue, SHAPE);
   const official = await compareModels(floatBytes, new Uint8Array(fs.readFileSync(OFFICIAL)), evaluation);
   const got: Record<string, Agreement> = {};
-  for (const calibration of ['minmax', 'percentile', 'entropy'] as const) {
+  for (const calibration of ['mse', 'minmax', 'percentile', 'entropy'] as const) {
     got[calibration] = await compareModels(floatBytes, await int8({ calibration }), evaluation);
     t.diagnostic(`${calibration}: ${fmt(got[calibration])} (official ${fmt(official)})`);
   }
+  // The issue's bar: calibrated on calibration.npy, top-1 agreement AND output SQNR at least the
+  // official file's (95.0 %, 19.0 dB). MSE calibration meets both (measured 96.0 %, 19.96 dB):
+  // it clips the long tail of the MFCC input only as far as it pays.
+  assert.ok(got.mse.top1 >= official.top1 && got.mse.sqnr >= official.sqnr, `mse: ${fmt(got.mse)} vs official ${fmt(official)}`);
   // Percentile calibration beats the official file's output SQNR; entropy its top-1 agreement.
   assert.ok(got.percentile.sqnr >= official.sqnr, fmt(got.percentile));
   assert.ok(got.entropy.top1 >= official.top1, fmt(got.entropy));

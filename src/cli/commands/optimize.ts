@@ -6,7 +6,7 @@ import { optimizeIfChanged } from '../../api/if-changed.js';
 import { optimize } from '../../api/optimize.js';
 import { err } from '../../errors/index.js';
 import { ALL_PASSES } from '../../passes/pipeline.js';
-import { type QuantizeOptions, checkQuantizeOptions } from '../../quantize/options.js';
+import { CALIBRATION_METHODS, type QuantizeOptions, checkQuantizeOptions } from '../../quantize/options.js';
 import { formatBytes } from '../../util/format.js';
 import type { VerifyReport } from '../../verify/verify.js';
 import type { CliIO } from '../io.js';
@@ -36,7 +36,7 @@ export const optimizeCommand: CliCommand = {
       .option('quantize', { type: 'string', choices: ['dynamic', 'int8', 'float16'], describe: 'quantize: dynamic (int8 weights), int8 (full integer), float16 (float16 weights)' })
       .option('representative', { type: 'string', describe: "int8 calibration data: .npy, .npz, .json, an image directory, or 'random'" })
       .option('calibration-samples', { type: 'number', describe: 'use at most this many representative samples' })
-      .option('calibration', { type: 'string', choices: ['minmax', 'percentile', 'entropy'], describe: 'how activation ranges are chosen (default minmax)' })
+      .option('calibration', { type: 'string', choices: [...CALIBRATION_METHODS], describe: 'how activation ranges are chosen: minmax (default, as TFLite), percentile, entropy (KL), mse' })
       .option('percentile', { type: 'number', describe: '--calibration percentile: the percentile kept (default 99.99)' })
       .option('inference-input-type', { type: 'string', choices: ['float32', 'int8', 'uint8'], describe: 'int8: type of the model inputs (default float32)' })
       .option('inference-output-type', { type: 'string', choices: ['float32', 'int8', 'uint8'], describe: 'int8: type of the model outputs (default float32)' })
