@@ -2,8 +2,9 @@
 // against the TF reference. The CLI's `tfconv optimize` is a thin layer over this.
 
 import fs from 'node:fs';
-import { type ConversionResult, type ConvertOptions, convertToGraphs, exportGraphs } from '../convert/convert.js';
+import { type ConversionResult, type ConvertOptions, type ConvertedGraphs, convertToGraphs, exportGraphs } from '../convert/convert.js';
 import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
+import { loadRepresentative } from '../quantize/representative.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
 import { type VerifyOptions, type VerifyReport, customOps, verifyConversion } from '../verify/verify.js';
@@ -41,6 +42,30 @@ export interface OptimizeResult {
   conversion: ConversionResult;
 }
 
+/** SQNR (dB) every output of a quantized model must reach in --verify unless tolerances are given. */
+export const DEFAULT_MIN_SQNR: Readonly<Record<QuantizeOptions['mode'], number>> = { int8: 12, dynamic: 12, float16: 30 };
+
+/**
+ * Verification settings: a quantized model passes by output SQNR (a float tolerance of 1e-5 means
+ * nothing for it), and an int8 model calibrated on data is checked on the first samples of that
+ * data, since random inputs lie outside the ranges it was calibrated for.
+ */
+function verifyOptions(options: OptimizeOptions, converted: ConvertedGraphs): VerifyOptions {
+  const v: VerifyOptions = options.verify === true || !options.verify ? {} : { ...options.verify };
+  const q = options.quantize;
+  if (!q) return v;
+  if (v.minSqnr === undefined && v.atol === undefined && v.rtol === undefined) v.minSqnr = DEFAULT_MIN_SQNR[q.mode];
+  const rep = q.representative;
+  if (q.mode === 'int8' && rep && rep !== 'random' && !v.inputs && !v.inputSets && converted.graphs.length === 1) {
+    const g = converted.graphs[0];
+    const data = loadRepresentative(q, g);
+    const keys = g.inputs.map((t) => g.signature?.inputs.find((e) => e.tensor === t)?.key ?? t.name);
+    const n = Math.min(data.count, v.samples ?? 3);
+    v.inputSets = Array.from({ length: n }, (_, i) => Object.fromEntries(data.sample(i).map((x, k) => [keys[k], x])));
+  }
+  return v;
+}
+
 export async function optimize(model: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
   const output = options.output ?? defaultOutputPath(model);
   checkOutputPath(output, model);
@@ -61,7 +86,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
 
   let verify: VerifyReport | undefined;
   if (options.verify) {
-    verify = await verifyConversion(conversion, options.verify === true ? {} : options.verify);
+    verify = await verifyConversion(conversion, verifyOptions(options, converted));
   }
   // Written after verification so a failed check can still leave no file behind (the caller
   // decides); but a verification failure is reported, not thrown, so the file is kept to inspect.

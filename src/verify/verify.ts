@@ -20,6 +20,8 @@ export interface VerifyOptions {
   seed?: number;
   /** Fixed inputs, by signature input key; one set. */
   inputs?: Record<string, TensorValue>;
+  /** Several fixed input sets (e.g. representative data), by signature input key; used before seeded sets. */
+  inputSets?: Record<string, TensorValue>[];
   /**
    * Inputs held at one value in every seeded set, by input key (e.g. a dropout keep_prob of 1,
    * which makes the graph's RandomUniform irrelevant to its outputs).
@@ -28,6 +30,11 @@ export interface VerifyOptions {
   /** Pass when max abs error <= atol + rtol * max |reference| for every output. */
   atol?: number;
   rtol?: number;
+  /**
+   * For quantized models: pass when every output's SQNR against the reference is at least this
+   * (dB), instead of the atol/rtol test.
+   */
+  minSqnr?: number;
 }
 
 export interface OutputComparison {
@@ -40,6 +47,8 @@ export interface OutputComparison {
   maxRel: number;
   /** Largest |reference| value. */
   refMax: number;
+  /** 10 log10(sum ref^2 / sum (tflite - ref)^2) over all samples; Infinity when equal. */
+  sqnr: number;
   pass: boolean;
   /** Why this output was not compared (e.g. int64 outputs the runtime cannot read). */
   skipped?: string;
@@ -49,6 +58,8 @@ export interface VerifyReport {
   samples: number;
   atol: number;
   rtol: number;
+  /** Set when outputs pass by SQNR (quantized models). */
+  minSqnr?: number;
   outputs: OutputComparison[];
   /** Things the user should know about the comparison (random ops in the graph). */
   notes: string[];
@@ -69,7 +80,8 @@ const RANDOM_OPS = new Set(['RandomUniform', 'RandomStandardNormal', 'TruncatedN
 export async function verifyConversion(target: VerifyTarget, options: VerifyOptions = {}): Promise<VerifyReport> {
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-5;
-  const samples = options.inputs ? 1 : (options.samples ?? 3);
+  const fixedSets = options.inputs ? [options.inputs] : (options.inputSets ?? []);
+  const samples = options.inputs ? 1 : Math.max(options.samples ?? 3, fixedSets.length);
   const fill = options.fill ?? {};
   const allKeys = new Set(target.prepared.flatMap((p) => p.inputs.map((i) => i.key)));
   for (const k of Object.keys(fill)) {
@@ -92,29 +104,35 @@ export async function verifyConversion(target: VerifyTarget, options: VerifyOpti
       const why = `custom op${custom.length === 1 ? '' : 's'} ${custom.join(', ')}: TFLite has no kernel for ${custom.length === 1 ? 'it' : 'them'} (an app must register one)`;
       for (const key of sig.outputs) {
         const t = sig.model.subgraphs[0].tensors[sig.model.subgraphs[0].outputs[sig.outputs.indexOf(key)]];
-        outputs.push({ signature: p.signatureKey, output: key, dtype: tensorDType(t.type) ?? 'float32', maxAbs: 0, maxRel: 0, refMax: 0, pass: true, skipped: why });
+        outputs.push({ signature: p.signatureKey, output: key, dtype: tensorDType(t.type) ?? 'float32', maxAbs: 0, maxRel: 0, refMax: 0, sqnr: Number.POSITIVE_INFINITY, pass: true, skipped: why });
       }
       continue;
     }
     const model = runtime.loadModel(writeTflite(sig.model), { name: p.signatureKey });
     let reference: TfReferenceModel | undefined;
     try {
+      const tensorsOf = sig.model.subgraphs[0].tensors;
+      // Quantized inputs and outputs (int8/uint8 I/O) take and give real values through the
+      // parameters stored in the file, as an application would use them.
+      const inQuant = sig.inputs.map((_k, i) => ioQuantOf(tensorsOf[sig.model.subgraphs[0].inputs[i]]));
+      const outQuant = sig.outputs.map((_k, i) => ioQuantOf(tensorsOf[sig.model.subgraphs[0].outputs[i]]));
       const specs: InputSpec[] = sig.inputs.map((key, i) => {
         const info = model.inputs[i];
-        const t = sig.model.subgraphs[0].tensors[sig.model.subgraphs[0].inputs[i]];
-        const dtype = info.dtype ?? tensorDType(t.type);
+        const t = tensorsOf[sig.model.subgraphs[0].inputs[i]];
+        const tfDtype = p.inputs.find((x) => x.key === key)?.dtype;
+        const dtype = inQuant[i] && tfDtype ? tfDtype : (info.dtype ?? tensorDType(t.type));
         if (!dtype) throw err.internal(`verify: input '${key}' has TFLite type ${t.type}`);
         return { key, dtype, shape: t.shape.slice() };
       });
       const stats = sig.outputs.map((key, i) => {
-        const t = sig.model.subgraphs[0].tensors[sig.model.subgraphs[0].outputs[i]];
-        return { key, dtype: tensorDType(t.type) ?? ('float32' as DType), maxAbs: 0, refMax: 0, skipped: undefined as string | undefined };
+        const t = tensorsOf[sig.model.subgraphs[0].outputs[i]];
+        return { key, dtype: tensorDType(t.type) ?? ('float32' as DType), maxAbs: 0, refMax: 0, signal: 0, noise: 0, skipped: undefined as string | undefined };
       });
       const unreadableIn = specs.find((_sp, i) => model.inputs[i].dtype === null);
       if (unreadableIn) for (const st of stats) st.skipped = `the TFLite runtime cannot write ${unreadableIn.dtype} inputs ('${unreadableIn.key}')`;
       reference = unreadableIn ? undefined : await TfReferenceModel.load(p.graphDef);
       for (let k = 0; reference && k < samples; k++) {
-        const byKey = options.inputs ?? seededInputs(specs, (options.seed ?? 1) + k, fill);
+        const byKey = fixedSets[k] ?? seededInputs(specs, (options.seed ?? 1) + k, fill);
         const feeds: Record<string, TensorValue> = {};
         for (const i of p.inputs) {
           const v = byKey[i.key];
@@ -124,7 +142,7 @@ export async function verifyConversion(target: VerifyTarget, options: VerifyOpti
         const ref = await reference.run(feeds, p.outputs.map((o) => o.name));
         const readable = model.outputs.map((o) => o.dtype !== null);
         const got = model.run(
-          sig.inputs.map((key) => byKey[key]),
+          sig.inputs.map((key, i) => quantizeInput(byKey[key], inQuant[i])),
           { outputs: model.outputs.map((_o, idx) => (readable[idx] ? idx : -1)).filter((i) => i >= 0) },
         );
         let gi = 0;
@@ -134,13 +152,16 @@ export async function verifyConversion(target: VerifyTarget, options: VerifyOpti
             return;
           }
           const refIdx = p.outputs.findIndex((o) => o.key === st.key);
-          const r = compare(got[gi++], ref[refIdx]);
+          const r = compare(dequantizeOutput(got[gi++], outQuant[idx]), ref[refIdx]);
           st.maxAbs = Math.max(st.maxAbs, r.maxAbs);
           st.refMax = Math.max(st.refMax, r.refMax);
+          st.signal += r.signal;
+          st.noise += r.noise;
         });
       }
       for (const st of stats) {
-        const pass = st.skipped !== undefined || st.maxAbs <= atol + rtol * st.refMax;
+        const sqnr = st.noise === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(st.signal / st.noise);
+        const pass = st.skipped !== undefined || (options.minSqnr !== undefined ? sqnr >= options.minSqnr : st.maxAbs <= atol + rtol * st.refMax);
         outputs.push({
           signature: p.signatureKey,
           output: st.key,
@@ -148,6 +169,7 @@ export async function verifyConversion(target: VerifyTarget, options: VerifyOpti
           maxAbs: st.maxAbs,
           maxRel: st.refMax > 0 ? st.maxAbs / st.refMax : st.maxAbs,
           refMax: st.refMax,
+          sqnr,
           pass,
           ...(st.skipped ? { skipped: st.skipped } : {}),
         });
@@ -157,7 +179,15 @@ export async function verifyConversion(target: VerifyTarget, options: VerifyOpti
       reference?.dispose();
     }
   }
-  return { samples, atol, rtol, outputs, notes, pass: outputs.every((o) => o.pass) };
+  return {
+    samples,
+    atol,
+    rtol,
+    ...(options.minSqnr !== undefined ? { minSqnr: options.minSqnr } : {}),
+    outputs,
+    notes,
+    pass: outputs.every((o) => o.pass),
+  };
 }
 
 /** Names of the custom ops a model's subgraphs use, sorted. */
@@ -203,20 +233,55 @@ export function seededInputs(specs: readonly InputSpec[], seed: number, fill: Re
   return out;
 }
 
-function compare(got: TensorValue, ref: TensorValue): { maxAbs: number; refMax: number } {
+/** Scale and zero point of an int8/uint8 model input or output; null for other types. */
+interface IoQuant {
+  dtype: 'int8' | 'uint8';
+  scale: number;
+  zeroPoint: number;
+}
+
+function ioQuantOf(t: { type: number; quantization?: { scale: number[]; zeroPoint: number[] } }): IoQuant | null {
+  const dtype = tensorDType(t.type);
+  const q = t.quantization;
+  if ((dtype !== 'int8' && dtype !== 'uint8') || !q || q.scale.length === 0) return null;
+  return { dtype, scale: q.scale[0], zeroPoint: Number(q.zeroPoint[0] ?? 0) };
+}
+
+/** A real-valued input as a quantized model takes it: round(x / scale) + zero point, clamped. */
+function quantizeInput(v: TensorValue, q: IoQuant | null): TensorValue {
+  if (!q || v.dtype === q.dtype) return v;
+  const x = toFloat64(v);
+  const [lo, hi] = q.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = Math.min(hi, Math.max(lo, Math.round(x[i] / q.scale) + q.zeroPoint));
+  return makeValue(q.dtype, v.shape.slice(), out);
+}
+
+/** A quantized output as real values: (q - zero point) * scale. */
+function dequantizeOutput(v: TensorValue, q: IoQuant | null): TensorValue {
+  if (!q) return v;
+  const x = toFloat64(v);
+  return makeValue('float32', v.shape.slice(), x.map((e) => (e - q.zeroPoint) * q.scale));
+}
+
+function compare(got: TensorValue, ref: TensorValue): { maxAbs: number; refMax: number; signal: number; noise: number } {
   // A different shape is a wrong conversion even when the values happen to line up.
   if (got.shape.length !== ref.shape.length || got.shape.some((d, i) => d !== ref.shape[i]) || numElements(got.shape) !== numElements(ref.shape)) {
-    return { maxAbs: Number.POSITIVE_INFINITY, refMax: 0 };
+    return { maxAbs: Number.POSITIVE_INFINITY, refMax: 0, signal: 0, noise: Number.POSITIVE_INFINITY };
   }
   const a = toFloat64(got);
   const b = toFloat64(ref);
   let maxAbs = 0;
   let refMax = 0;
+  let signal = 0;
+  let noise = 0;
   for (let i = 0; i < a.length; i++) {
+    signal += b[i] * b[i];
+    noise += (a[i] - b[i]) ** 2;
     const d = Math.abs(a[i] - b[i]);
     if (Number.isNaN(d) && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) maxAbs = Number.POSITIVE_INFINITY;
     else if (d > maxAbs) maxAbs = d;
     if (Math.abs(b[i]) > refMax) refMax = Math.abs(b[i]);
   }
-  return { maxAbs, refMax };
+  return { maxAbs, refMax, signal, noise };
 }

@@ -108,6 +108,6 @@ test('a failed --verify keeps the complete file for inspection and exits 1 with 
   // With keep_prob held at 1 the same file verifies.
   const ok = new BufferIO();
   assert.equal(await main(['optimize', lstm, '-o', out, '--input-shape', 'keep_prob=', '--verify', '--verify-fill', 'keep_prob=1'], ok), 0, ok.errText);
-  assert.match(ok.out, /serving_default\/output: max abs [0-9.e+-]+, max rel [0-9.e+-]+ {2}ok/);
+  assert.match(ok.out, /serving_default\/output: max abs [0-9.e+-]+, max rel [0-9.e+-]+, SQNR [0-9.]+ dB {2}ok/);
   assert.match(ok.out, /note: signature 'serving_default' has random ops/);
 });

@@ -31,8 +31,9 @@ export const optimizeCommand: CliCommand = {
       .option('verify-samples', { type: 'number', default: 3, describe: 'how many seeded input sets --verify uses' })
       .option('verify-seed', { type: 'number', default: 1, describe: 'first seed of --verify inputs' })
       .option('verify-fill', { type: 'string', array: true, describe: '--verify: hold an input at one value, NAME=VALUE (repeatable; e.g. keep_prob=1)' })
-      .option('atol', { type: 'number', default: 1e-5, describe: '--verify: absolute tolerance' })
-      .option('rtol', { type: 'number', default: 1e-5, describe: '--verify: tolerance relative to the largest reference value' })
+      .option('atol', { type: 'number', describe: '--verify: absolute tolerance (default 1e-5)' })
+      .option('rtol', { type: 'number', describe: '--verify: tolerance relative to the largest reference value (default 1e-5)' })
+      .option('min-sqnr', { type: 'number', describe: '--verify: pass when every output reaches this SQNR in dB (default for --quantize: int8 12, dynamic 12, float16 30)' })
       .option('quantize', { type: 'string', choices: ['dynamic', 'int8', 'float16'], describe: 'quantize: dynamic (int8 weights), int8 (full integer), float16 (float16 weights)' })
       .option('representative', { type: 'string', describe: "int8 calibration data: .npy, .npz, .json, an image directory, or 'random'" })
       .option('calibration-samples', { type: 'number', describe: 'use at most this many representative samples' })
@@ -79,7 +80,16 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     },
     progress: !quiet && io.stderr.isTTY === true,
     ...(args.verify === true
-      ? { verify: { samples, seed: Number(args['verify-seed']), atol: Number(args.atol), rtol: Number(args.rtol), fill: parseFills(strings(args['verify-fill'])) } }
+      ? {
+          verify: {
+            samples,
+            seed: Number(args['verify-seed']),
+            ...(typeof args.atol === 'number' ? { atol: args.atol } : {}),
+            ...(typeof args.rtol === 'number' ? { rtol: args.rtol } : {}),
+            ...(typeof args['min-sqnr'] === 'number' ? { minSqnr: args['min-sqnr'] } : {}),
+            fill: parseFills(strings(args['verify-fill'])),
+          },
+        }
       : {}),
   });
   if ('skipped' in r && r.skipped) {
@@ -96,18 +106,27 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     if (r.verify) io.stdout.write(formatVerify(r.verify));
   }
   if (r.verify && !r.verify.pass) {
-    const bad = r.verify.outputs.filter((o) => !o.pass).map((o) => `${o.signature}/${o.output} (max abs ${o.maxAbs.toExponential(2)})`);
-    throw err.verifyFailed(`verification failed: ${bad.join(', ')} above atol ${r.verify.atol} + rtol ${r.verify.rtol} x max|reference|`);
+    const v = r.verify;
+    if (v.minSqnr !== undefined) {
+      const bad = v.outputs.filter((o) => !o.pass).map((o) => `${o.signature}/${o.output} (SQNR ${o.sqnr.toFixed(1)} dB)`);
+      throw err.verifyFailed(`verification failed: ${bad.join(', ')} below ${v.minSqnr} dB`);
+    }
+    const bad = v.outputs.filter((o) => !o.pass).map((o) => `${o.signature}/${o.output} (max abs ${o.maxAbs.toExponential(2)})`);
+    throw err.verifyFailed(`verification failed: ${bad.join(', ')} above atol ${v.atol} + rtol ${v.rtol} x max|reference|`);
   }
   return 0;
 }
 
 export function formatVerify(v: VerifyReport): string {
-  let out = `verify: ${v.samples} seeded input set${v.samples === 1 ? '' : 's'}, pass when max abs <= ${v.atol} + ${v.rtol} x max|reference|\n`;
+  const rule = v.minSqnr !== undefined ? `SQNR >= ${v.minSqnr} dB` : `max abs <= ${v.atol} + ${v.rtol} x max|reference|`;
+  let out = `verify: ${v.samples} input set${v.samples === 1 ? '' : 's'}, pass when ${rule}\n`;
   for (const n of v.notes) out += `  note: ${n}\n`;
   for (const o of v.outputs) {
     if (o.skipped) out += `  ${o.signature}/${o.output}: not compared (${o.skipped})\n`;
-    else out += `  ${o.signature}/${o.output}: max abs ${o.maxAbs.toExponential(2)}, max rel ${o.maxRel.toExponential(2)}  ${o.pass ? 'ok' : 'FAIL'}\n`;
+    else {
+      const sqnr = Number.isFinite(o.sqnr) ? `${o.sqnr.toFixed(1)} dB` : 'exact';
+      out += `  ${o.signature}/${o.output}: max abs ${o.maxAbs.toExponential(2)}, max rel ${o.maxRel.toExponential(2)}, SQNR ${sqnr}  ${o.pass ? 'ok' : 'FAIL'}\n`;
+    }
   }
   return out;
 }
