@@ -101,6 +101,14 @@ export function convertToGraphs(path: string, options: ConvertOptions = {}): Con
     passRuns.push([...s.runs, ...r.runs]);
   }
   const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
+  // Unknown dimensions past the batch become 1, which is rarely what a sequence or image model
+  // wants: say so, once per input.
+  loaded.graphs.forEach((p, gi) => {
+    for (const i of p.inputs) {
+      if (resolved[gi].shapes[i.key] || !i.shape || !i.shape.slice(1).some((d) => d < 0)) continue;
+      notes.push(`input '${i.key}' has unknown dimensions besides the batch ([${i.shape.join(',')}]); they were set to 1: give the real size with --input-shape ${i.key}=...`);
+    }
+  });
   return { graphs, prepared: loaded.graphs, notes, passRuns };
 }
 

@@ -61,3 +61,19 @@ test('tfnet custom-layer model (a Python layer of AddV2/MatMul/Sub): matches, th
   // m = (x + a) @ W; y = softmax(m + (m - b)): the scalar added before the MatMul is not a bias.
   assert.deepEqual(opCounts(c.model), { ADD: 2, FULLY_CONNECTED: 1, SUB: 1, SOFTMAX: 1 });
 });
+
+test('tfnet leak_test_model: unknown sequence length is set to 1 with a note; --input-shape fixes it and verifies', async (t) => {
+  const plain = await convertFixture(t, 'tfnet-keras/leak_test_model', { verify: true });
+  if (!plain) return;
+  assert.ok(
+    plain.result.notes.includes("input 'input' has unknown dimensions besides the batch ([-1,-1,96]); they were set to 1: give the real size with --input-shape input=..."),
+    JSON.stringify(plain.result.notes),
+  );
+  assert.deepEqual(ioShapes(plain.model, 'inputs'), [[[1, 1, 96], [-1, -1, 96]]]);
+  const sized = await convertFixture(t, 'tfnet-keras/leak_test_model', { inputShapes: { input: [1, 20, 96] }, verify: true });
+  if (!sized) return;
+  assert.ok(!sized.result.notes.some((n) => n.includes('unknown dimensions')));
+  // The whole shape given: nothing dynamic left, so no shape_signature is written.
+  assert.deepEqual(ioShapes(sized.model, 'inputs'), [[[1, 20, 96], []]]);
+  assertVerified(sized.result);
+});
