@@ -22,6 +22,6 @@ function load(src: ReportModelSource, label: string): { bytes: Uint8Array; file:
  * per-channel spread; sizes and op histograms. Layers are matched by tensor name and operator
  * order; the report lists what could not be matched.
  */
-export function report(float: ReportModelSource, quant: ReportModelSource, options: ReportOptions): Promise<QuantReport> {
+export async function report(float: ReportModelSource, quant: ReportModelSource, options: ReportOptions): Promise<QuantReport> {
   return buildReport(load(float, 'float model'), load(quant, 'quantized model'), options);
 }

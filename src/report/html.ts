@@ -4,8 +4,8 @@
 // non-executed <script type="application/json"> for tools that want the numbers.
 
 import { formatBytes } from '../util/format.js';
-import { OWN_LOSS_DB, type LayerReport, type OutputReport, type QuantReport, ownLoss } from './report.js';
-import { formatDb, layerName, quantText, worstFirst } from './text.js';
+import { type LayerReport, type OutputReport, type QuantReport, ownSqnr } from './report.js';
+import { aloneText, belowText, formatDb, layerName, quantText, worstFirst } from './text.js';
 import { reportJsonValue } from './json.js';
 
 function esc(s: string): string {
@@ -48,7 +48,7 @@ function sqnrChart(r: QuantReport): string {
   const bottom = labels ? 110 : 28;
   const plotW = W - left - right;
   const plotH = H - top - bottom;
-  const values = layers.map((l) => l.sqnr).filter((v): v is number => v !== null);
+  const values = layers.flatMap((l) => [l.sqnr, l.alone?.sqnr ?? null]).filter((v): v is number => v !== null);
   const hi = Math.max(r.sqnrThreshold + 5, ...values.map((v) => v + 2), 10);
   const lo = Math.min(0, ...values);
   const y = (v: number): number => top + plotH - ((v - lo) / (hi - lo)) * plotH;
@@ -71,6 +71,10 @@ function sqnrChart(r: QuantReport): string {
     } else {
       // Exact (no error) or not measured: a short marker so the slot is not silently empty.
       s += `<rect class="bar none" data-layer="${l.index}" x="${c(x)}" y="${c(top)}" width="${c(bw)}" height="3" fill="${l.identical ? COLORS.exact : COLORS.grid}"><title>${esc(title)}</title></rect>`;
+    }
+    if (l.alone && l.alone.sqnr !== null) {
+      const ya = y(l.alone.sqnr);
+      s += `<rect class="alone" data-layer="${l.index}" x="${c(x - 1)}" y="${c(ya - 1.5)}" width="${c(bw + 2)}" height="3" fill="#222"><title>${esc(`#${l.index} alone: ${formatDb(l.alone.sqnr)} dB`)}</title></rect>`;
     }
     if (labels) {
       const lx = left + i * slot + slot / 2;
@@ -163,7 +167,6 @@ function table(head: string[], rows: string[][], cls = ''): string {
 const td = (s: string, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${esc(s)}</td>`;
 
 function layerRow(l: LayerReport): string[] {
-  const loss = ownLoss(l);
   return [
     td(String(l.index), 'n'),
     td(l.op),
@@ -172,8 +175,8 @@ function layerRow(l: LayerReport): string[] {
     td(l.dtype),
     td(quantText(l.quantization), 'n'),
     td(l.floatRange ? `${num(l.floatRange[0])} .. ${num(l.floatRange[1])}` : '-', 'n'),
-    td(formatDb(l.sqnr, l.identical), l.belowThreshold ? 'n bad' : 'n'),
-    td(l.sqnr === null || !Number.isFinite(loss) ? '-' : loss.toFixed(1), 'n'),
+    td(aloneText(l), l.belowThreshold && l.alone ? 'n bad' : 'n'),
+    td(formatDb(l.sqnr, l.identical), l.belowThreshold && !l.alone ? 'n bad' : 'n'),
     td(num(l.mse), 'n'),
     td(num(l.maxAbs), 'n'),
     td(l.cosine === null ? '-' : l.cosine.toFixed(5), 'n'),
@@ -195,13 +198,13 @@ figcaption{font-size:12.5px;color:#444;max-width:320px}code{background:#f3f3f3;p
 `;
 
 export function reportHtml(r: QuantReport): string {
-  const worst = worstFirst(r.layers).find((l) => l.sqnr !== null);
+  const worst = worstFirst(r.layers).find((l) => ownSqnr(l) !== null);
   const main = r.outputs[0];
   const cards = [
     main ? `<div class="card">output SQNR<b>${esc(formatDb(main.sqnr))} dB</b>${esc(main.key)}</div>` : '',
     main && main.top1 !== null ? `<div class="card">top-1 agreement<b>${(100 * main.top1).toFixed(1)}%</b>${r.data.samples} samples</div>` : '',
     `<div class="card">size<b>${r.sizeRatio.toFixed(2)}x</b>${esc(formatBytes(r.quantized.size.total))} of ${esc(formatBytes(r.float.size.total))}</div>`,
-    worst ? `<div class="card">worst layer<b>${esc(formatDb(worst.sqnr))} dB</b>#${worst.index} ${esc(worst.op)} ${esc(layerName(worst, 24))}</div>` : '',
+    worst ? `<div class="card">worst layer<b>${esc(formatDb(ownSqnr(worst)))} dB</b>#${worst.index} ${esc(worst.op)} ${esc(layerName(worst, 24))}</div>` : '',
     `<div class="card">below ${r.sqnrThreshold} dB<b>${r.layers.filter((l) => l.belowThreshold).length}</b>of ${r.layers.length} layers</div>`,
   ].join('');
 
@@ -245,17 +248,9 @@ export function reportHtml(r: QuantReport): string {
   );
   const below = worstFirst(r.layers.filter((l) => l.belowThreshold));
   const exclusions = below.length
-    ? `<ul>${below
-        .map((l) => {
-          const what =
-            l.op === 'QUANTIZE'
-              ? 'rounding to int8 (not excludable)'
-              : l.excludeNodes === undefined
-                ? `no TF node name known to exclude (<code>--exclude-ops ${esc(l.op)}</code> keeps every ${esc(l.op)} float)`
-                : `<code>--exclude-nodes '${esc(l.excludeNodes)}'</code>${ownLoss(l) >= OWN_LOSS_DB ? '' : ` (inherits its error: input ${esc(formatDb(l.inputSqnr))} dB)`}`;
-          return `<li>#${l.index} ${esc(l.op)} ${esc(layerName(l, 60))}: ${esc(formatDb(l.sqnr))} dB: ${what}</li>`;
-        })
-        .join('')}</ul>${r.excludeNodes ? `<p>Layers that lose ${OWN_LOSS_DB} dB or more themselves, kept in float: <code>--exclude-nodes '${esc(r.excludeNodes)}'</code></p>` : ''}`
+    ? `<ul>${below.map((l) => `<li>#${l.index} ${esc(l.op)} ${esc(layerName(l, 60))}: <code>${esc(belowText(l))}</code></li>`).join('')}</ul>${
+        r.excludeNodes ? `<p>To keep all of them in float: <code>--exclude-nodes '${esc(r.excludeNodes)}'</code></p>` : ''
+      }`
     : '<p>none</p>';
   const unmatched = [
     ...r.unmatched.quantized.map((u) => `<li>quantized #${u.index} ${esc(u.op)} <code>${esc(u.tensor)}</code>: no float tensor matched</li>`),
@@ -280,7 +275,7 @@ export function reportHtml(r: QuantReport): string {
 ${r.notes.map((n) => `<p class="note">${esc(n)}</p>`).join('\n')}
 <div class="cards">${cards}</div>
 <h2>SQNR per layer</h2>
-<p class="meta">Each operator's output in graph order; higher is better (signal power over quantization-error power, in dB). Red: below the ${r.sqnrThreshold} dB threshold.</p>
+<p class="meta">Each operator's output in graph order; higher is better (signal power over quantization-error power, in dB). Bars: the layer in the quantized model (with the error it inherits); black marks: the error the layer adds itself (its float operator run in the runtime on the same quantized inputs). Red: below the ${r.sqnrThreshold} dB threshold.</p>
 ${sqnrChart(r)}
 <h2>Outputs</h2>
 ${outputsTable}
@@ -294,7 +289,7 @@ ${table(
 <h2>Ops that stayed float</h2>
 ${floatOps}
 <h2>Layers, worst first</h2>
-${table(['#', 'op', 'layer', 'shape', 'dtype', 'scale / zp', 'float range', 'SQNR dB', 'Δ dB', 'MSE', 'max |err|', 'cosine', 'matched by'], worstFirst(r.layers).map(layerRow))}
+${table(['#', 'op', 'layer', 'shape', 'dtype', 'scale / zp', 'float range', 'alone dB', 'in model dB', 'MSE', 'max |err|', 'cosine', 'matched by'], worstFirst(r.layers).map(layerRow))}
 <h2>Weights</h2>
 <p class="meta">Per output channel: spread = largest / smallest channel max |w|; what-if SQNR of int8 weights with one scale and with one per channel; "stored" is what the quantized file holds.</p>
 ${weights.length ? weightsTable : '<p>no layer with constant weights</p>'}

@@ -17,6 +17,7 @@ import { type Representative, type RepresentativeOptions, loadRepresentative } f
 import { exposeTensors } from '../runtime/intermediates.js';
 import { type LoadedTflite, TfliteRuntime } from '../runtime/tflite.js';
 import { writeTflite } from '../tflite/index.js';
+import { localLayers } from './local.js';
 import type { Matching } from './match.js';
 import { type ModelTensor, type ReportModel, dequantizeInPlace, isQuantizedValue } from './model.js';
 import { ErrorStats, argmax } from './stats.js';
@@ -35,6 +36,8 @@ export interface OutputMeasure {
 export interface Measurement {
   /** By quantized tensor index (layers with a float partner). */
   layers: Map<number, ErrorStats>;
+  /** By quantized tensor index: the layer run alone on the float model's inputs (./local.ts). */
+  local: Map<number, ErrorStats>;
   /** By quantized output index (outputs with a float partner), else null. */
   outputs: (OutputMeasure | null)[];
   /** By quantized input index: the real samples against what the model was fed (dequantized). */
@@ -48,6 +51,8 @@ export interface Measurement {
 
 export interface MeasureOptions extends RepresentativeOptions {
   progress?: boolean;
+  /** In-memory samples instead of `representative`: per sample, one real-valued tensor per float model input. */
+  samples?: readonly (readonly TensorValue[])[];
 }
 
 const INT_RANGES: Partial<Record<DType, { qmin: number; qmax: number }>> = {
@@ -72,6 +77,18 @@ export function reportSamples(o: RepresentativeOptions, fm: ReportModel): Repres
   g.signature = { key: 'report', inputs: entries, outputs: [] };
   g.name = fm.label;
   return loadRepresentative(o, g);
+}
+
+function inMemory(samples: readonly (readonly TensorValue[])[], fm: ReportModel): Representative {
+  for (const [i, s] of samples.entries()) {
+    if (s.length !== fm.inputs.length) throw err.badInput(fm.inputs[0] ? fm.tensors[fm.inputs[0].tensor].name : 'input', `sample ${i} has ${s.length} tensors; the float model has ${fm.inputs.length} inputs`);
+  }
+  return {
+    description: `${samples.length} sample${samples.length === 1 ? '' : 's'} given in memory`,
+    count: samples.length,
+    random: false,
+    sample: (i) => samples[i].slice(),
+  };
 }
 
 /** A real-valued sample as the model's input `t` takes it. */
@@ -105,7 +122,7 @@ function classifierRows(shape: readonly number[]): { rows: number; width: number
 }
 
 export async function measure(fm: ReportModel, qm: ReportModel, matching: Matching, o: MeasureOptions): Promise<Measurement> {
-  const data = reportSamples(o, fm);
+  const data = o.samples ? inMemory(o.samples, fm) : reportSamples(o, fm);
   if (data.count === 0) throw err.noRepresentativeData();
   const feedOrder = matching.inputs.map((k, i) => {
     if (k < 0) throw err.badInput(qm.tensors[qm.inputs[i].tensor].name, `no input of the float model corresponds to it (float inputs: ${fm.inputs.map((x) => `'${x.key}'`).join(', ')})`);
@@ -115,6 +132,10 @@ export async function measure(fm: ReportModel, qm: ReportModel, matching: Matchi
   const layers = matching.layers.filter((l) => l.floatTensor !== null);
   const fWanted = new Set(layers.map((l) => l.floatTensor as number));
   const qWanted = new Set(layers.map((l) => l.tensor));
+  // The float operators run alone on the quantized model's values of their inputs (./local.ts).
+  const localPlan = localLayers(fm, qm, matching);
+  const qInputIndex = new Map(qm.inputs.map((io, i) => [io.tensor, i]));
+  for (const l of localPlan) for (const t of l.feeds) if (!qInputIndex.has(t)) qWanted.add(t);
   const rt = await TfliteRuntime.load();
   const fExposed = exposeTensors(fm.file, { select: (i) => fWanted.has(i) });
   const qExposed = exposeTensors(qm.file, { select: (i) => qWanted.has(i) });
@@ -163,6 +184,12 @@ export async function measure(fm: ReportModel, qm: ReportModel, matching: Matchi
     const valueStride = outCount.map((n) => (n <= SCATTER_POINTS ? 1 : Math.ceil((n * data.count) / SCATTER_POINTS)));
 
     const inputs = qm.inputs.map(() => new ErrorStats());
+    // Layers whose inputs and output the quantized debug run exposes (model inputs come from the feed).
+    const alone = localPlan
+      .filter((l) => l.feeds.every((t) => qBuf.has(t) || qInputIndex.has(t)) && l.outputs.every((t) => stats.has(t)))
+      .map((l) => ({ ...l, model: load(l.bytes, `${fm.label}: operator of layer ${l.op} alone`) }));
+    const local = new Map<number, ErrorStats>();
+    for (const a of alone) for (const t of a.outputs) local.set(t, new ErrorStats());
     bar?.start(data.count, 0);
     const t0 = performance.now();
     for (let s = 0; s < data.count; s++) {
@@ -182,11 +209,24 @@ export async function measure(fm: ReportModel, qm: ReportModel, matching: Matchi
       qDebug.runVisit(qIn, (k, _d, _s, view) => {
         const t = qExposed.outputTensors[k];
         const buf = qBuf.get(t);
-        const partners = byQuant.get(t);
-        if (!buf || !partners) return;
+        if (!buf) return;
         realValues(qm.tensors[t], view, buf);
-        for (const f of partners) stats.get(t)?.add(fBuf.get(f) as Float64Array, buf);
+        for (const f of byQuant.get(t) ?? []) stats.get(t)?.add(fBuf.get(f) as Float64Array, buf);
       });
+
+      for (const a of alone) {
+        const feeds = a.feeds.map((t, j) => {
+          const i = qInputIndex.get(t);
+          const values = i !== undefined ? realValues(qm.tensors[t], qIn[i].data as ArrayLike<number>, new Float64Array(qIn[i].data.length)) : (qBuf.get(t) as Float64Array);
+          return { dtype: 'float32' as const, shape: a.model.inputs[j].shape.slice(), data: Float32Array.from(values) };
+        });
+        a.model.runVisit(feeds, (k, _d, _s, view) => {
+          const t = a.outputs[k];
+          // The float layer on the quantized inputs is the reference; the quantized layer's own values the approximation.
+          // In float32, as the float layer computes: a layer that only moves values (RESHAPE) is exact.
+          (local.get(t) as ErrorStats).add(view as Float32Array, Float32Array.from(qBuf.get(t) as Float64Array));
+        });
+      }
 
       // The files as they are: what an application gets.
       const fOut = fPlain.run(fIn);
@@ -215,7 +255,7 @@ export async function measure(fm: ReportModel, qm: ReportModel, matching: Matchi
       bar?.increment();
     }
     const ms = performance.now() - t0;
-    return { layers: stats, outputs, inputs, samples: data.count, description: data.description, random: data.random, ms };
+    return { layers: stats, local, outputs, inputs, samples: data.count, description: data.description, random: data.random, ms };
   } finally {
     bar?.stop();
     for (const m of loaded) m.dispose();

@@ -3,6 +3,7 @@
 // weights' per-channel spread; sizes, op histograms and the ops that stayed float. One plain
 // object (docs/report.md is its schema) that the terminal, JSON and HTML renderers share.
 
+import type { TensorValue } from '../core/tensor.js';
 import { err } from '../errors/index.js';
 import type { RepresentativeOptions } from '../quantize/representative.js';
 import { type MatchKind, type Matching, kerasLayerOf, kerasLayersOf, matchLayers, tfNodesOfName } from './match.js';
@@ -13,13 +14,12 @@ import { type WeightReport, analyseWeights } from './weights.js';
 /** Layers whose SQNR is below this many dB get an --exclude-nodes suggestion (docs/report.md). */
 export const DEFAULT_SQNR_THRESHOLD = 15;
 
-/** A layer "causes" its error when its SQNR is at least this many dB below its worst input's. */
-export const OWN_LOSS_DB = 3;
-
 export const REPORT_KIND = 'tfconv-quantization-report';
 export const REPORT_VERSION = 1;
 
 export interface ReportOptions extends RepresentativeOptions {
+  /** In-memory samples instead of `representative`: per sample, one real-valued tensor per float model input. */
+  samples?: readonly (readonly TensorValue[])[];
   /** dB; layers below get an --exclude-nodes suggestion. Default DEFAULT_SQNR_THRESHOLD. */
   sqnrThreshold?: number;
   /** Draw a progress bar on stderr. */
@@ -56,6 +56,14 @@ export interface LayerQuantization {
   axis: number | null;
 }
 
+export interface ErrorSummary {
+  sqnr: number | null;
+  mse: number;
+  maxAbs: number;
+  cosine: number | null;
+  identical: boolean;
+}
+
 export interface LayerReport {
   /** Operator index in the quantized model (graph order). */
   index: number;
@@ -81,8 +89,15 @@ export interface LayerReport {
   cosine: number | null;
   /** Every value equal to the float model's. */
   identical: boolean;
-  /** The lowest SQNR among the layers feeding this one (null: exact or model inputs). */
+  /**
+   * The error the layer adds itself: its values against its float operator run alone (a one-op
+   * model in the runtime) on the same, quantized, inputs (./local.ts). Null for layers without a
+   * float operator to run so (QUANTIZE/DEQUANTIZE, control flow, unmatched).
+   */
+  alone: ErrorSummary | null;
+  /** The lowest SQNR among the layers (or model inputs) feeding this one; null when all are exact. */
   inputSqnr: number | null;
+  /** Its own SQNR (alone, else in the model) is below the threshold. */
   belowThreshold: boolean;
   /** A --exclude-nodes value that keeps this layer in float (layers below the threshold). */
   excludeNodes?: string;
@@ -144,7 +159,7 @@ export interface QuantReport {
   /** Operators of the quantized model that do not compute in integers (QUANTIZE/DEQUANTIZE aside). */
   floatOps: FloatOp[];
   unmatched: { quantized: { index: number; op: string; tensor: string }[]; float: { index: number; op: string; tensor: string }[] };
-  /** One --exclude-nodes value for every layer below the threshold that can be excluded, or null. */
+  /** One --exclude-nodes value for every layer below the threshold (by its own error) that can be excluded, or null. */
   excludeNodes: string | null;
   notes: string[];
   /** Wall time of the runs; not part of the JSON or HTML (it differs run to run). */
@@ -162,7 +177,7 @@ const INTEGER = new Set(['int8', 'uint8', 'int16', 'int32']);
 export async function buildReport(float: ReportInput, quant: ReportInput, options: ReportOptions, hints: ReportHints = {}): Promise<QuantReport> {
   const threshold = options.sqnrThreshold ?? DEFAULT_SQNR_THRESHOLD;
   if (!Number.isFinite(threshold)) throw err.badOption('sqnr-threshold', `must be a number of dB, got ${threshold}`);
-  if (options.representative === undefined || options.representative === '') throw err.reportNeedsData();
+  if (!options.samples && (options.representative === undefined || options.representative === '')) throw err.reportNeedsData();
   const fm = readReportModel(float.bytes, float.file);
   const qm = readReportModel(quant.bytes, quant.file);
   const matching = matchLayers(fm, qm, hints.pairs);
@@ -185,6 +200,9 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
     if (op.op === 'DEQUANTIZE') continue;
     const t = qm.tensors[l.tensor];
     const stats = measured.layers.get(l.tensor)?.result();
+    const local = measured.local.get(l.tensor)?.result();
+    const alone: ErrorSummary | null = local ? { sqnr: local.sqnr, mse: local.mse, maxAbs: local.maxAbs, cosine: local.cosine, identical: local.identical } : null;
+    const own = ownSqnr({ alone, sqnr: stats ? stats.sqnr : null, identical: stats?.identical ?? false });
     const fName = l.floatTensor === null ? null : fm.tensors[l.floatTensor].name;
     // The float model's name where there is one: it is the TF graph's own (the quantized file may
     // come from a converter that joins names of fused nodes).
@@ -211,8 +229,9 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
       maxAbs: stats ? stats.maxAbs : null,
       cosine: stats ? stats.cosine : null,
       identical: stats?.identical ?? false,
+      alone,
       inputSqnr: null,
-      belowThreshold: stats?.sqnr !== null && stats?.sqnr !== undefined && stats.sqnr < threshold,
+      belowThreshold: own !== null && own < threshold,
       ...(weights ? { weights } : {}),
     };
     layers.push(report);
@@ -254,9 +273,7 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
     r.inputSqnr = worst;
   }
 
-  // --exclude-nodes suggestions: one per layer below the threshold; the combined value only for
-  // the layers that lose at least OWN_LOSS_DB themselves (the others inherit their error, and
-  // keeping them float alone would not bring it back).
+  // --exclude-nodes suggestions: one per layer whose own error puts it below the threshold.
   const universe: readonly (readonly string[])[] = hints.nodes ?? fm.ops.map((o) => tfNodesOfName(fm.tensors[o.outputs[0]]?.name ?? ''));
   const suggestions: string[] = [];
   // Without the quantizer's provenance, a model output's tensor is named after the output, not
@@ -267,7 +284,7 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
     if (!hints.tfNodes && r.floatTensor !== null && fOutputs.has(r.floatTensor)) continue;
     const s = excludeNodesFor(r.tfNodes, universe);
     r.excludeNodes = s;
-    if (ownLoss(r) >= OWN_LOSS_DB && !suggestions.includes(s)) suggestions.push(s);
+    if (!suggestions.includes(s)) suggestions.push(s);
   }
   if (layers.some((r) => r.belowThreshold && r.op === 'QUANTIZE')) {
     notes.push('a QUANTIZE layer is below the threshold: its error is the input (or a float island) rounded to int8; exclusions cannot remove it (check the input range, or --inference-input-type)');
@@ -327,10 +344,13 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
   };
 }
 
-/** dB of SQNR this layer loses against its worst input (all of it when its inputs are exact). */
-export function ownLoss(r: Pick<LayerReport, 'sqnr' | 'inputSqnr'>): number {
-  if (r.sqnr === null) return 0;
-  return r.inputSqnr === null ? Infinity : r.inputSqnr - r.sqnr;
+/**
+ * The SQNR that ranks a layer: its own (run alone) when measured, else its SQNR in the model;
+ * null when exact or not measured.
+ */
+export function ownSqnr(l: Pick<LayerReport, 'alone' | 'sqnr' | 'identical'>): number | null {
+  if (l.alone) return l.alone.identical ? null : l.alone.sqnr;
+  return l.identical ? null : l.sqnr;
 }
 
 function quantizationOf(t: ModelTensor): LayerQuantization | null {

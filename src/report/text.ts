@@ -3,7 +3,7 @@
 
 import { makeTable } from '../inspect/common.js';
 import { formatBytes } from '../util/format.js';
-import { OWN_LOSS_DB, type LayerReport, type QuantReport, ownLoss } from './report.js';
+import { type LayerReport, type QuantReport, ownSqnr } from './report.js';
 
 export interface ReportTextOptions {
   /** ANSI colour (a terminal). */
@@ -43,10 +43,28 @@ export function quantText(q: LayerReport['quantization']): string {
   return `${q.channels} ch ${num(q.scaleMin)}..${num(q.scaleMax)}`;
 }
 
-/** Worst first: lowest SQNR; exact and unmeasured layers last, in graph order. */
+/** Worst first: lowest own SQNR (alone, else in the model); exact and unmeasured layers last, in graph order. */
 export function worstFirst(layers: readonly LayerReport[]): LayerReport[] {
-  const key = (l: LayerReport): number => (l.sqnr === null ? Infinity : l.sqnr);
-  return layers.slice().sort((a, b) => key(a) - key(b) || a.index - b.index);
+  const key = (l: LayerReport): number => ownSqnr(l) ?? Infinity;
+  const model = (l: LayerReport): number => (l.sqnr === null ? Infinity : l.sqnr);
+  return layers.slice().sort((a, b) => key(a) - key(b) || model(a) - model(b) || a.index - b.index);
+}
+
+/** "12.34" / "exact" / "-" for the layer run alone. */
+export function aloneText(l: LayerReport): string {
+  return l.alone ? formatDb(l.alone.sqnr, l.alone.identical) : '-';
+}
+
+/** "alone 8.36 dB, in model 9.64 dB: --exclude-nodes '...'" for a layer below the threshold. */
+export function belowText(l: LayerReport): string {
+  const db = l.alone ? `alone ${aloneText(l)} dB, in model ${formatDb(l.sqnr)} dB` : `in model ${formatDb(l.sqnr)} dB (cannot run alone)`;
+  const what =
+    l.op === 'QUANTIZE'
+      ? 'rounding to int8 (not excludable: check the input range)'
+      : l.excludeNodes === undefined
+        ? `no TF node name known to exclude (--exclude-ops ${l.op} keeps every ${l.op} float)`
+        : `--exclude-nodes '${l.excludeNodes}'`;
+  return `${db}: ${what}`;
 }
 
 export function reportText(r: QuantReport, o: ReportTextOptions = {}): string {
@@ -91,12 +109,11 @@ export function reportText(r: QuantReport, o: ReportTextOptions = {}): string {
   const top = o.top ?? 20;
   const sorted = worstFirst(r.layers);
   const shown = top > 0 ? sorted.slice(0, top) : sorted;
-  out += `\n${bold(`Layers, worst first`)} (${shown.length} of ${r.layers.length}; SQNR below ${r.sqnrThreshold} dB in red; Δ = dB lost in the layer itself)\n`;
-  const lt = makeTable(['#', 'op', 'layer', 'shape', 'dtype', 'scale / zp', 'float range', 'SQNR dB', 'Δ', 'MSE', 'max |err|', 'cosine'], color, [
+  out += `\n${bold(`Layers, worst first`)} (${shown.length} of ${r.layers.length}; SQNR in dB: "alone" = the error the layer adds itself (against its float op run on the same quantized inputs); "in model" = against the float model, with the error it inherits; below ${r.sqnrThreshold} dB in red)\n`;
+  const lt = makeTable(['#', 'op', 'layer', 'shape', 'dtype', 'scale / zp', 'float range', 'alone', 'in model', 'MSE', 'max |err|', 'cosine'], color, [
     'right', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right',
   ]);
   for (const l of shown) {
-    const loss = ownLoss(l);
     lt.push([
       String(l.index),
       l.op,
@@ -105,8 +122,8 @@ export function reportText(r: QuantReport, o: ReportTextOptions = {}): string {
       l.dtype,
       quantText(l.quantization),
       l.floatRange ? `${num(l.floatRange[0])}..${num(l.floatRange[1])}` : '-',
-      l.belowThreshold ? red(formatDb(l.sqnr)) : formatDb(l.sqnr, l.identical),
-      l.sqnr === null || !Number.isFinite(loss) ? '-' : loss.toFixed(1),
+      l.belowThreshold && l.alone ? red(aloneText(l)) : aloneText(l),
+      l.belowThreshold && !l.alone ? red(formatDb(l.sqnr)) : formatDb(l.sqnr, l.identical),
       num(l.mse),
       num(l.maxAbs),
       l.cosine === null ? '-' : l.cosine.toFixed(5),
@@ -140,19 +157,8 @@ export function reportText(r: QuantReport, o: ReportTextOptions = {}): string {
 
   const below = r.layers.filter((l) => l.belowThreshold);
   out += `\n${bold(`Below ${r.sqnrThreshold} dB`)}: ${below.length ? `${below.length} layer${below.length === 1 ? '' : 's'}` : 'none'}\n`;
-  for (const l of worstFirst(below)) {
-    const loss = ownLoss(l);
-    const why =
-      l.op === 'QUANTIZE'
-        ? 'rounding to int8 (not excludable)'
-        : l.excludeNodes === undefined
-          ? `no TF node name known to exclude (--exclude-ops ${l.op} keeps every ${l.op} float)`
-          : loss >= OWN_LOSS_DB
-            ? `--exclude-nodes '${l.excludeNodes}'`
-            : `--exclude-nodes '${l.excludeNodes}' (inherits its error: input ${formatDb(l.inputSqnr)} dB; excluding it alone will not help)`;
-    out += `  #${l.index} ${l.op} ${layerName(l, 60)}: ${formatDb(l.sqnr)} dB: ${why}\n`;
-  }
-  if (r.excludeNodes) out += `to keep the layers that lose ${OWN_LOSS_DB} dB or more themselves in float: --exclude-nodes '${r.excludeNodes}'\n`;
+  for (const l of worstFirst(below)) out += `  #${l.index} ${l.op} ${layerName(l, 60)}: ${belowText(l)}\n`;
+  if (r.excludeNodes) out += `to keep all of them in float: --exclude-nodes '${r.excludeNodes}'\n`;
 
   if (r.unmatched.quantized.length || r.unmatched.float.length) {
     out += `\n${bold('Unmatched')}\n`;

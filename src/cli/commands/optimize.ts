@@ -13,7 +13,7 @@ import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
 import { sqnrThresholdOf } from './report.js';
 import { DEFAULT_SQNR_THRESHOLD, reportFormatOf } from '../../report/index.js';
-import type { QuantReport } from '../../report/report.js';
+import { type QuantReport, ownSqnr } from '../../report/report.js';
 import { formatDb, layerName, worstFirst } from '../../report/text.js';
 
 export const optimizeCommand: CliCommand = {
@@ -121,12 +121,12 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
 export function reportSummary(r: QuantReport, files: readonly string[]): string {
   const outs = r.outputs.map((o) => `${o.key} ${formatDb(o.sqnr)} dB${o.top1 !== null ? ` (top-1 ${(100 * o.top1).toFixed(1)}%)` : ''}`).join(', ');
   const worst = worstFirst(r.layers)
-    .filter((l) => l.sqnr !== null)
+    .filter((l) => ownSqnr(l) !== null)
     .slice(0, 3)
-    .map((l) => `#${l.index} ${l.op} ${layerName(l, 30)} ${formatDb(l.sqnr)} dB`)
+    .map((l) => `#${l.index} ${l.op} ${layerName(l, 30)} ${formatDb(ownSqnr(l))} dB`)
     .join(', ');
   const below = r.layers.filter((l) => l.belowThreshold).length;
-  return `  report: ${files.join(', ')}: output SQNR ${outs} on ${r.data.samples} samples\n  worst layers: ${worst || 'none measured'}; ${below} below ${r.sqnrThreshold} dB\n`;
+  return `  report: ${files.join(', ')}: output SQNR ${outs} on ${r.data.samples} samples\n  worst layers (own error): ${worst || 'none measured'}; ${below} below ${r.sqnrThreshold} dB\n`;
 }
 
 export function formatVerify(v: VerifyReport): string {
