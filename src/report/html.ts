@@ -41,11 +41,11 @@ function sqnrChart(r: QuantReport): string {
   const layers = r.layers;
   const W = 960;
   const H = 320;
-  const left = 48;
+  const left = 56;
   const right = 12;
   const top = 16;
   const labels = layers.length <= 80;
-  const bottom = labels ? 110 : 28;
+  const bottom = labels ? 120 : 28;
   const plotW = W - left - right;
   const plotH = H - top - bottom;
   const values = layers.flatMap((l) => [l.sqnr, l.alone?.sqnr ?? null]).filter((v): v is number => v !== null);
@@ -79,12 +79,12 @@ function sqnrChart(r: QuantReport): string {
     if (labels) {
       const lx = left + i * slot + slot / 2;
       const ly = top + plotH + 10;
-      s += `<text x="${c(lx)}" y="${c(ly)}" transform="rotate(-55 ${c(lx)} ${c(ly)})" text-anchor="end" class="label">${esc(`${l.index} ${layerName(l, 18)}`)}</text>`;
+      s += `<text x="${c(lx)}" y="${c(ly)}" transform="rotate(-55 ${c(lx)} ${c(ly)})" text-anchor="end" class="label">${esc(`${l.index} ${layerName(l, 15)}`)}</text>`;
     }
   });
   const ty = y(r.sqnrThreshold);
   s += `<line id="threshold" x1="${left}" x2="${W - right}" y1="${c(ty)}" y2="${c(ty)}" stroke="${COLORS.bad}" stroke-dasharray="5 4"/>`;
-  s += `<text x="${W - right}" y="${c(ty - 4)}" text-anchor="end" class="tick" fill="${COLORS.bad}">threshold ${r.sqnrThreshold} dB</text>`;
+  s += `<text x="${left + 4}" y="${c(ty - 4)}" class="tick" fill="${COLORS.bad}">threshold ${r.sqnrThreshold} dB</text>`;
   s += `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="${COLORS.axis}"/>`;
   s += `<line x1="${left}" x2="${W - right}" y1="${c(y(Math.max(lo, 0)))}" y2="${c(y(Math.max(lo, 0)))}" stroke="${COLORS.axis}"/>`;
   s += '</svg>';
@@ -170,7 +170,7 @@ function layerRow(l: LayerReport): string[] {
   return [
     td(String(l.index), 'n'),
     td(l.op),
-    `<td title="${esc(l.tfNodes.join('\n'))}">${esc(layerName(l, 60))}</td>`,
+    `<td title="${esc(l.tfNodes.join('\n'))}">${esc(layerName(l))}</td>`,
     td(`[${l.shape.join(',')}]`),
     td(l.dtype),
     td(quantText(l.quantization), 'n'),
@@ -188,9 +188,9 @@ const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#222;margin:24px auto;max-width:1000px;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .meta{color:#555;margin:0 0 12px}.cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
-.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:150px}.card b{display:block;font-size:20px}
+.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;flex:1 1 0;min-width:120px}.card b{display:block;font-size:20px}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0;width:100%}th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#f6f6f6;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.bad{color:#c9302c;font-weight:600}
+th{background:#f6f6f6;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.bad{color:#c9302c;font-weight:600}td.nowrap{white-space:nowrap}
 .chart{max-width:100%;height:auto;display:block}.chart text{font-size:11px;fill:#444}.chart .axis-label{font-size:12px;fill:#333}
 .chart circle.pt{fill:#2f7ed8;fill-opacity:.55}.scatters{display:flex;flex-wrap:wrap;gap:16px}.scatters figure{margin:0}
 figcaption{font-size:12.5px;color:#444;max-width:320px}code{background:#f3f3f3;padding:1px 4px;border-radius:3px;word-break:break-all}
@@ -235,14 +235,14 @@ export function reportHtml(r: QuantReport): string {
       return [
         td(String(l.index), 'n'),
         td(l.op),
-        td(layerName(l, 60)),
+        `<td title="${esc(l.tfNodes.join('\n'))}">${esc(layerName(l))}</td>`,
         td(String(w.channels), 'n'),
         td(w.spread.toFixed(1), 'n'),
         td(formatDb(w.perTensorSqnr), 'n'),
         td(formatDb(w.perChannelSqnr), 'n'),
         td(w.stored),
         td(formatDb(w.storedSqnr), 'n'),
-        td(w.flagged ? (w.stored === 'per-tensor' ? 'one scale loses precision' : 'one scale would lose precision') : '', w.flagged && w.stored === 'per-tensor' ? 'bad' : ''),
+        td(w.flagged ? (w.stored === 'per-tensor' ? 'one scale: loses precision' : 'one scale would lose precision') : '', w.flagged && w.stored === 'per-tensor' ? 'bad' : 'nowrap'),
       ];
     }),
   );

@@ -207,7 +207,9 @@ export async function buildReport(float: ReportInput, quant: ReportInput, option
     // The float model's name where there is one: it is the TF graph's own (the quantized file may
     // come from a converter that joins names of fused nodes).
     const source = l.floatSource === null ? null : fm.tensors[l.floatSource].name;
-    const tfNodes = hints.tfNodes?.get(l.tensor)?.slice() ?? tfNodesOfName(source ?? t.name);
+    // A QUANTIZE stands for the tensor it rounds (a model input, a float island's output), not for
+    // the node the quantizer named it after.
+    const tfNodes = (op.op === 'QUANTIZE' ? undefined : hints.tfNodes?.get(l.tensor)?.slice()) ?? tfNodesOfName(source ?? t.name);
     const kind: LayerReport['kind'] =
       t.dtype !== null && INTEGER.has(t.dtype) && t.quant ? 'quantized' : op.inputs.some((i) => i >= 0 && qm.tensors[i]?.constant && qm.tensors[i]?.quant && qm.tensors[i]?.dtype === 'int8') ? 'hybrid' : 'float';
     const weights = analyseWeights(fm, qm, l.op, l.floatSource === null ? null : (fProducer.get(l.floatSource) ?? null));

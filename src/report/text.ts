@@ -28,13 +28,18 @@ function shape(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }
 
-/** The name people know a layer by: its Keras layer(s), else its TF node, shortened. */
-export function layerName(l: Pick<LayerReport, 'kerasLayers' | 'tfNodes' | 'tensor'>, max = 40): string {
-  // The operator's own layer first; the layers fused into it (batch norm, activation) after it.
-  const s = l.kerasLayers.length ? l.kerasLayers.join('+') : (l.tfNodes[0] ?? l.tensor);
-  if (s.length <= max) return s;
-  if (l.kerasLayers.length) return `${l.kerasLayers[0].slice(0, max - 4)}${l.kerasLayers.length > 1 ? `+${l.kerasLayers.length - 1}` : ''}`;
-  return `…${s.slice(s.length - max + 1)}`;
+/**
+ * The name people know a layer by: its Keras layer ('conv2d_3', '+2' for the batch norm and
+ * activation fused into it), else its TF node, shortened from the left.
+ */
+export function layerName(l: Pick<LayerReport, 'kerasLayers' | 'tfNodes' | 'tensor'>, max = 32): string {
+  if (l.kerasLayers.length) {
+    const more = l.kerasLayers.length > 1 ? ` +${l.kerasLayers.length - 1}` : '';
+    const first = l.kerasLayers[0];
+    return first.length + more.length <= max ? `${first}${more}` : `${first.slice(0, Math.max(1, max - more.length - 1))}…${more}`;
+  }
+  const s = l.tfNodes[0] ?? l.tensor;
+  return s.length > max ? `…${s.slice(s.length - max + 1)}` : s;
 }
 
 export function quantText(q: LayerReport['quantization']): string {
