@@ -1,10 +1,23 @@
-// The public API: `import { optimize, inspect, run } from 'tfconv'`. The CLI is a thin layer over
+// The public API: `import { optimize, inspect, run, report } from 'tfconv'`. The CLI is a thin layer over
 // these functions and takes the same options. Every failure a user can cause is a TfconvError
 // with a stable `code` (see docs/api.md).
 
 export { optimize, type OptimizeOptions, type OptimizeResult } from './optimize.js';
 export { optimizeIfChanged, type IfChangedOptions, type IfChangedResult } from './if-changed.js';
 export { inspect, inspectText, type InspectOptions, type InspectReport, type InspectTextOptions } from './inspect.js';
+export { report, type ReportModelSource } from './report.js';
+export {
+  DEFAULT_SQNR_THRESHOLD,
+  type QuantReport,
+  type ReportOptions,
+  type ReportTextOptions,
+  reportHtml,
+  reportJson,
+  reportText,
+  writeReport,
+} from '../report/index.js';
+export type { InputReport, LayerReport, OutputReport, FloatOp, ModelSummary, LayerQuantization } from '../report/report.js';
+export type { WeightReport } from '../report/weights.js';
 export { run, type NamedTensor, type RunInput, type RunOptions, type TensorValue } from './run.js';
 export { type CacheKey, type CachedConversion, cacheKey, convertCached, defaultCacheDir, inputFiles } from './cache.js';
 export { ErrorCode, type ErrorSubject, TfconvError, isTfconvError } from '../errors/index.js';

@@ -2,7 +2,10 @@
 // against the TF reference. The CLI's `tfconv optimize` is a thin layer over this.
 
 import fs from 'node:fs';
-import { type ConversionResult, type ConvertOptions, type ConvertedGraphs, convertToGraphs, exportGraphs } from '../convert/convert.js';
+import { type ConversionResult, type ConvertOptions, type ConvertedGraphs, convertToGraphs, exportGraphsIndexed } from '../convert/convert.js';
+import { type Graph, type Tensor, provenance } from '../graph/ir.js';
+import { type QuantReport, type ReportHints, type ReportOptions, buildReport, reportFormatOf, writeReport } from '../report/index.js';
+import { QAT_REPRESENTATIVE_UNUSED } from '../quantize/qat-int8.js';
 import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
 import { loadRepresentative } from '../quantize/representative.js';
 import { err } from '../errors/index.js';
@@ -22,6 +25,16 @@ export interface OptimizeOptions extends ConvertOptions {
   log?: (message: string) => void;
   /** Whether progress bars may be drawn. */
   progress?: boolean;
+  /**
+   * With quantize: compare the float and the quantized model on representative data and write
+   * the report (docs/report.md). Its data defaults to the quantizer's (--representative).
+   */
+  report?: OptimizeReportOptions;
+}
+
+export interface OptimizeReportOptions extends ReportOptions {
+  /** Report files to write: .json or .html (by extension). */
+  files?: string[];
 }
 
 export interface OptimizeResult {
@@ -40,6 +53,8 @@ export interface OptimizeResult {
   ms: number;
   /** The conversion itself, for callers that want the graphs (reports, tests). */
   conversion: ConversionResult;
+  /** With `report`: the quantization report (also written to `report.files`). */
+  report?: QuantReport;
 }
 
 /** SQNR (dB) every output of a quantized model must reach in --verify unless tolerances are given. */
@@ -74,14 +89,28 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   let graphs = converted.graphs;
   const notes = [...converted.notes];
   let floatBytes: number | undefined;
+  if (options.report) {
+    if (!options.quantize) throw err.badOption('report', 'needs --quantize: it compares the float model with the quantized one');
+    for (const f of options.report.files ?? []) {
+      reportFormatOf(f);
+      checkOutputPath(f, model);
+    }
+  }
+  let floatExport: ReturnType<typeof exportGraphsIndexed> | undefined;
+  let tensorMaps: Map<Tensor, Tensor>[] | undefined;
   if (options.quantize) {
-    // The float model's size, for the ratio; measured before quantization rewrites the graphs.
-    floatBytes = exportGraphs(converted.graphs).bytes.length;
+    // The float model, for the size ratio and the report; exported before quantization (some
+    // modes rewrite the graphs in place).
+    floatExport = exportGraphsIndexed(converted.graphs);
+    floatBytes = floatExport.bytes.length;
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
-    notes.push(...q.notes);
+    tensorMaps = q.tensorMaps;
+    // The data did serve: the report ran both models on it.
+    notes.push(...q.notes.filter((n) => !(options.report && n === QAT_REPRESENTATIVE_UNUSED)));
   }
-  const conversion: ConversionResult = { ...converted, graphs, notes, ...exportGraphs(graphs) };
+  const exported = exportGraphsIndexed(graphs);
+  const conversion: ConversionResult = { ...converted, graphs, notes, model: exported.model, bytes: exported.bytes };
   const ms = performance.now() - t0;
 
   let verify: VerifyReport | undefined;
@@ -100,6 +129,27 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
       ops[name] = (ops[name] ?? 0) + 1;
     }
   }
+  let report: QuantReport | undefined;
+  if (options.report && options.quantize && floatExport) {
+    const { files, ...reportOptions } = options.report;
+    const q = options.quantize;
+    const data = {
+      ...(q.representative !== undefined ? { representative: q.representative } : {}),
+      ...(q.calibrationSamples !== undefined ? { calibrationSamples: q.calibrationSamples } : {}),
+      ...(q.imageMean !== undefined ? { imageMean: q.imageMean } : {}),
+      ...(q.imageStd !== undefined ? { imageStd: q.imageStd } : {}),
+      ...(q.seed !== undefined ? { seed: q.seed } : {}),
+    };
+    if (graphs.length > 1) notes.push(`report: covers the first signature ('${graphs[0].signature?.key ?? graphs[0].name}') only: the runtime runs subgraph 0`);
+    report = await buildReport(
+      { bytes: floatExport.bytes, file: `${model} (float)` },
+      { bytes: exported.bytes, file: output },
+      { ...data, progress: options.progress === true, ...reportOptions },
+      reportHints(converted.graphs[0], graphs[0], floatExport.tensorIndex[0], exported.tensorIndex[0], tensorMaps?.[0]),
+    );
+    for (const f of files ?? []) writeReport(report, f);
+  }
+
   const custom = customOps(conversion.model);
   if (custom.length) {
     notes.push(`the model has custom ops (${custom.join(', ')}): the TFLite interpreter refuses to load it ("unresolved custom op") unless the app registers a kernel for each`);
@@ -114,5 +164,25 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
     ...(verify ? { verify } : {}),
     ms,
     conversion,
+    ...(report ? { report } : {}),
   };
+}
+
+/** The quantizer's exact correspondence and the TF provenance of every layer, by tensor index. */
+function reportHints(float: Graph, quant: Graph, floatIndex: Map<Tensor, number>, quantIndex: Map<Tensor, number>, map: Map<Tensor, Tensor> | undefined): ReportHints {
+  const pairs = new Map<number, number>();
+  for (const [f, q] of map ?? []) {
+    const fi = floatIndex.get(f);
+    const qi = quantIndex.get(q);
+    if (fi !== undefined && qi !== undefined && !pairs.has(qi)) pairs.set(qi, fi);
+  }
+  const tfNodes = new Map<number, readonly string[]>();
+  for (const n of quant.nodes) {
+    for (const t of n.outputs) {
+      const qi = quantIndex.get(t);
+      if (qi !== undefined) tfNodes.set(qi, provenance(n));
+    }
+  }
+  // What --exclude-nodes is matched against: the float graph's nodes.
+  return { pairs, tfNodes, nodes: float.nodes.map((n) => provenance(n)) };
 }

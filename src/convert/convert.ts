@@ -1,9 +1,9 @@
 // The float conversion, end to end: load and prepare each signature, import it into the graph,
 // run the pipeline, and write one TFLite model with a subgraph and SignatureDef per signature.
 
-import type { Graph } from '../graph/ir.js';
+import type { Graph, Tensor } from '../graph/ir.js';
 import { graphFromGraphDef } from '../graph/from-graphdef.js';
-import { graphsToTflite } from '../export/to-tflite.js';
+import { graphsToTfliteIndexed } from '../export/to-tflite.js';
 import { type PassRun, runPasses } from '../passes/manager.js';
 import type { PassContext } from '../passes/pass.js';
 import { CHECK_STAGE, CONVERT_STAGE } from '../passes/pipeline.js';
@@ -54,9 +54,15 @@ export function convertModel(path: string, options: ConvertOptions = {}): Conver
 
 /** The graphs as a TFLite model and its bytes. */
 export function exportGraphs(graphs: readonly Graph[]): { model: TfliteModel; bytes: Uint8Array } {
-  const model = graphsToTflite(graphs, { description: DESCRIPTION });
-  const bytes = writeTflite(model, { minRuntimeVersion: minRuntimeVersionOf(graphs) });
+  const { model, bytes } = exportGraphsIndexed(graphs);
   return { model, bytes };
+}
+
+/** exportGraphs, also saying where each graph Tensor went (per graph: Tensor -> tensor index). */
+export function exportGraphsIndexed(graphs: readonly Graph[]): { model: TfliteModel; bytes: Uint8Array; tensorIndex: Map<Tensor, number>[] } {
+  const { model, tensorIndex } = graphsToTfliteIndexed(graphs, { description: DESCRIPTION });
+  const bytes = writeTflite(model, { minRuntimeVersion: minRuntimeVersionOf(graphs) });
+  return { model, bytes, tensorIndex };
 }
 
 export function convertToGraphs(path: string, options: ConvertOptions = {}): ConvertedGraphs {

@@ -292,6 +292,19 @@ export const err = {
     );
   },
 
+  // --- quantization reports ---
+  /** `tfconv report` / `--report` without data to run the two models on. */
+  reportNeedsData(): TfconvError {
+    return new TfconvError(
+      ErrorCode.NO_REPRESENTATIVE_DATA,
+      'a quantization report runs the float and the quantized model on representative data: pass --representative PATH (.npy, .npz, .json or an image directory), or --representative random for seeded random inputs',
+    );
+  },
+  /** A report file whose extension names no format. */
+  reportFormat(file: string): TfconvError {
+    return new TfconvError(ErrorCode.BAD_OPTION, `--report: '${file}' must end in .json or .html (the format is taken from the extension)`, { file });
+  },
+
   // --- build plugin ---
   /**
    * A model imported with `?tflite` (or listed in the plugin's `models`) failed to convert. Keeps

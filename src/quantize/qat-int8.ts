@@ -29,6 +29,7 @@ import { type TensorValue, toFloat64 } from '../core/tensor.js';
 import type { ConvertedGraphs } from '../convert/convert.js';
 import { err } from '../errors/index.js';
 import { tflNode } from '../graph/build.js';
+import { cloneGraph } from '../graph/clone.js';
 import { type Graph, type Node, Tensor } from '../graph/ir.js';
 import type { QuantizeContext, QuantizeResult } from './index.js';
 import { type LearnedRange, learnedRange, rangeAsQuant } from './learned-range.js';
@@ -336,6 +337,9 @@ function inferenceType(v: InferenceType | undefined): InferenceType {
   return v ?? 'float32';
 }
 
+/** The note when representative data was given for a QAT model (calibration needs none). */
+export const QAT_REPRESENTATIVE_UNUSED = '--representative not used: every activation has a learned range';
+
 export async function quantizeQatInt8(c: ConvertedGraphs, options: QuantizeOptions, _ctx: QuantizeContext): Promise<QuantizeResult> {
   if (options.excludeOps?.length || options.excludeNodes) {
     throw err.badOption(options.excludeOps?.length ? 'exclude-ops' : 'exclude-nodes', 'is not supported with learned (QAT) ranges yet: every op is quantized');
@@ -347,8 +351,14 @@ export async function quantizeQatInt8(c: ConvertedGraphs, options: QuantizeOptio
   };
   const notes: string[] = [];
   let ranges = 0;
-  for (const g of c.graphs) {
+  const graphs: Graph[] = [];
+  const tensorMaps: Map<Tensor, Tensor>[] = [];
+  for (const float of c.graphs) {
+    // A copy, so the float graph stays available to compare with (reports).
+    const { graph: g, tensors } = cloneGraph(float);
     const r = quantizeGraphQatInt8(g, o);
+    graphs.push(g);
+    tensorMaps.push(tensors);
     ranges += r.ranges;
     for (const q of r.requantized) {
       notes.push(
@@ -360,6 +370,6 @@ export async function quantizeQatInt8(c: ConvertedGraphs, options: QuantizeOptio
     if (r.conflicts.length) notes.push(`tensors with two different learned ranges keep the first: ${r.conflicts.slice(0, 3).map((n) => `'${n}'`).join(', ')}`);
   }
   notes.unshift(`int8 from learned ranges: ${ranges} FakeQuant range${ranges === 1 ? '' : 's'} used, no calibration`);
-  if (options.representative !== undefined) notes.push('--representative not used: every activation has a learned range');
-  return { graphs: c.graphs, notes };
+  if (options.representative !== undefined) notes.push(QAT_REPRESENTATIVE_UNUSED);
+  return { graphs, notes, tensorMaps };
 }

@@ -4,9 +4,9 @@
 
 import type { TensorValue } from '../../src/core/tensor.js';
 import { quantizeValue } from '../../src/quantize/math.js';
-import { exposeTensors } from '../../src/runtime/intermediates.js';
+import { buildReport } from '../../src/report/report.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
-import { operatorName, readTflite, writeTflite } from '../../src/tflite/index.js';
+import { readTflite } from '../../src/tflite/index.js';
 
 export interface IoQuant {
   dtype: string;
@@ -98,58 +98,14 @@ export function rows(arr: TensorValue, shape: number[]): TensorValue[][] {
 }
 
 /**
- * Per-layer SQNR (dB) of a quantized model against the float model: the outputs of their main
- * operators (QUANTIZE / DEQUANTIZE skipped), paired in order, each dequantized with its own
- * parameters. Both models run with every intermediate tensor exposed.
+ * Per-layer SQNR (dB) of a quantized model against the float model: the outputs of its main
+ * operators (QUANTIZE / DEQUANTIZE skipped), in graph order, each against the float tensor the
+ * report matched it with (src/report: both models run with every intermediate tensor exposed).
  */
 export async function layerSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array, samples: TensorValue[][]): Promise<{ op: string; sqnr: number }[]> {
-  const rt = await TfliteRuntime.load();
-  const prep = (bytes: Uint8Array) => {
-    const model = readTflite(bytes, 'model');
-    const exposed = exposeTensors(model);
-    const sg = model.subgraphs[0];
-    const main = sg.operators
-      .map((op) => ({ op: operatorName(model.operatorCodes[op.opcodeIndex]), tensor: op.outputs[0] }))
-      .filter((o) => o.op !== 'QUANTIZE' && o.op !== 'DEQUANTIZE');
-    const position = new Map(exposed.outputTensors.map((t, k) => [t, k]));
-    const loaded = rt.loadModel(writeTflite(exposed.model));
-    const params = main.map((o) => {
-      const q = sg.tensors[o.tensor].quantization;
-      return { scale: q?.scale[0] ?? 0, zeroPoint: Number(q?.zeroPoint[0] ?? 0) };
-    });
-    return { main, position, loaded, params, io: ioQuant(bytes) };
-  };
-  const f = prep(floatBytes);
-  const q = prep(quantBytes);
-  if (f.main.length !== q.main.length) throw new Error(`layer counts differ: ${f.main.length} vs ${q.main.length}`);
-  const signal = new Float64Array(f.main.length);
-  const noise = new Float64Array(f.main.length);
-  try {
-    for (const s of samples) {
-      const grab = (m: typeof f, inputs: TensorValue[]): Float64Array[] => {
-        const byPos = new Map<number, Float64Array>();
-        const wanted = new Set(m.main.map((o) => m.position.get(o.tensor) as number));
-        m.loaded.runVisit(inputs, (k, _dtype, _shape, view) => {
-          if (wanted.has(k)) byPos.set(k, Float64Array.from(view as ArrayLike<number>));
-        });
-        return m.main.map((o, i) => {
-          const v = byPos.get(m.position.get(o.tensor) as number) as Float64Array;
-          const p = m.params[i];
-          return p.scale ? v.map((x) => (x - p.zeroPoint) * p.scale) : v;
-        });
-      };
-      const a = grab(f, s);
-      const b = grab(q, s.map((x, i) => feed(x, q.io.inputs[i])));
-      a.forEach((ref, L) => {
-        for (let k = 0; k < ref.length; k++) {
-          signal[L] += ref[k] * ref[k];
-          noise[L] += (ref[k] - b[L][k]) ** 2;
-        }
-      });
-    }
-  } finally {
-    f.loaded.dispose();
-    q.loaded.dispose();
-  }
-  return q.main.map((o, L) => ({ op: o.op, sqnr: 10 * Math.log10(signal[L] / noise[L]) }));
+  const r = await buildReport({ bytes: floatBytes, file: 'float' }, { bytes: quantBytes, file: 'quantized' }, { samples });
+  const main = r.layers.filter((l) => l.op !== 'QUANTIZE');
+  const unmatched = main.filter((l) => l.sqnr === null && !l.identical);
+  if (unmatched.length) throw new Error(`layers without a float counterpart: ${unmatched.map((l) => `#${l.index} ${l.op}`).join(', ')}`);
+  return main.map((l) => ({ op: l.op, sqnr: l.identical ? Infinity : (l.sqnr as number) }));
 }

@@ -11,6 +11,10 @@ import { formatBytes } from '../../util/format.js';
 import type { VerifyReport } from '../../verify/verify.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
+import { sqnrThresholdOf } from './report.js';
+import { DEFAULT_SQNR_THRESHOLD, reportFormatOf } from '../../report/index.js';
+import { type QuantReport, ownSqnr } from '../../report/report.js';
+import { formatDb, layerName, worstFirst } from '../../report/text.js';
 
 export const optimizeCommand: CliCommand = {
   command: 'optimize <model>',
@@ -49,10 +53,13 @@ export const optimizeCommand: CliCommand = {
       .option('seed', { type: 'number', describe: "seed for --representative random (default 1)" })
       .option('if-changed', { type: 'boolean', default: false, describe: 'skip when the output is newer than the model and was made with the same options' })
       .option('input-range', { type: 'string', array: true, describe: 'int8: NAME=MIN,MAX real range of an input without a learned (QAT) range (repeatable)' })
+      .option('report', { type: 'string', array: true, describe: 'with --quantize: write a quantization report (per-layer error, size, coverage) to FILE.html or FILE.json (repeatable)' })
+      .option('sqnr-threshold', { type: 'number', default: DEFAULT_SQNR_THRESHOLD, describe: '--report: layers below this SQNR (dB) get an --exclude-nodes suggestion' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors' })
       .example('$0 optimize saved_model/ -o model.tflite', 'convert the serving_default signature')
       .example('$0 optimize frozen.pb --input-arrays Reshape_2 --output-arrays labels_softmax', 'cut a frozen graph')
       .example('$0 optimize saved_model/ --verify', 'convert and check against TensorFlow semantics')
+      .example('$0 optimize saved_model/ --quantize int8 --representative data.npy --report report.html', 'quantize, and see which layers lost accuracy')
       .example('$0 optimize saved_model/ -o public/model.tflite --if-changed', 'in a prebuild npm script: convert only when needed'),
   handler: optimizeHandler,
 };
@@ -64,6 +71,12 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
   const samples = Number(args['verify-samples']);
   if (!Number.isInteger(samples) || samples < 1) throw err.badOption('verify-samples', 'must be a positive integer');
   const quiet = args.quiet === true;
+  const reportFiles = strings(args.report);
+  if (reportFiles.length && typeof args.quantize !== 'string') throw err.badOption('report', 'needs --quantize: it compares the float model with the quantized one');
+  if (reportFiles.length && args['if-changed'] === true) throw err.badOption('report', 'cannot be combined with --if-changed (a skipped conversion has nothing to report)');
+  for (const f of reportFiles) reportFormatOf(f);
+  // Outside int8 the quantizer takes no data; the report does.
+  const reportData = reportFiles.length && args.quantize !== 'int8' && typeof args.representative === 'string' ? { representative: args.representative } : {};
   const r = await (args['if-changed'] === true ? optimizeIfChanged : optimize)(model, {
     ...(typeof args.output === 'string' ? { output: args.output } : {}),
     ...(typeof args['tag-set'] === 'string' ? { tagSet: args['tag-set'] } : {}),
@@ -74,7 +87,8 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     inputShapes: parseInputShapes(strings(args['input-shape'])),
     allowCustomOps: args['allow-custom-ops'] === true,
     skipPasses: skip,
-    ...(typeof args.quantize === 'string' ? { quantize: quantizeOptions(args) } : {}),
+    ...(typeof args.quantize === 'string' ? { quantize: quantizeOptions(reportData.representative ? { ...args, representative: undefined } : args) } : {}),
+    ...(reportFiles.length ? { report: { files: reportFiles, sqnrThreshold: sqnrThresholdOf(args), ...reportData } } : {}),
     log: (m: string) => {
       if (!quiet) io.stderr.write(`tfconv: ${m}\n`);
     },
@@ -104,6 +118,7 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     io.stdout.write(`  signatures: ${r.signatures.join(', ')}\n`);
     io.stdout.write(`  ops: ${Object.entries(r.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, v]) => `${k} x${v}`).join(', ')}\n`);
     if (r.verify) io.stdout.write(formatVerify(r.verify));
+    if ('report' in r && r.report) io.stdout.write(reportSummary(r.report, reportFiles));
   }
   if (r.verify && !r.verify.pass) {
     const v = r.verify;
@@ -115,6 +130,18 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
     throw err.verifyFailed(`verification failed: ${bad.join(', ')} above atol ${v.atol} + rtol ${v.rtol} x max|reference|`);
   }
   return 0;
+}
+
+/** Two lines for optimize: where the report went, the output SQNR and the worst layers. */
+export function reportSummary(r: QuantReport, files: readonly string[]): string {
+  const outs = r.outputs.map((o) => `${o.key} ${formatDb(o.sqnr)} dB${o.top1 !== null ? ` (top-1 ${(100 * o.top1).toFixed(1)}%)` : ''}`).join(', ');
+  const worst = worstFirst(r.layers)
+    .filter((l) => ownSqnr(l) !== null)
+    .slice(0, 3)
+    .map((l) => `#${l.index} ${l.op} ${layerName(l, 30)} ${formatDb(ownSqnr(l))} dB`)
+    .join(', ');
+  const below = r.layers.filter((l) => l.belowThreshold).length;
+  return `  report: ${files.join(', ')}: output SQNR ${outs} on ${r.data.samples} samples\n  worst layers (own error): ${worst || 'none measured'}; ${below} below ${r.sqnrThreshold} dB\n`;
 }
 
 export function formatVerify(v: VerifyReport): string {
