@@ -26,6 +26,12 @@ export interface InferOptions {
   unknownDim: number;
   /** Largest tensor (elements) whose value is computed; bigger ones are left to fold-constants. */
   maxValueElements: number;
+  /**
+   * Values that would grow past `elements` and to more than `factor` times their inputs (Fill,
+   * Tile, Range of a few constants) are not computed: a few bytes of a file must not turn into
+   * gigabytes of memory here, and TFLite computes such tensors more cheaply than it stores them.
+   */
+  growth?: { elements: number; factor: number };
 }
 
 export interface InferResult {
@@ -71,23 +77,53 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
       outs = sem.infer(node, inputs);
     } catch (e) {
       if (e instanceof TfconvError) throw e;
-      throw err.shapeError(node.name, node.op, `shape inference failed: ${e instanceof Error ? e.message : String(e)}`);
+      // Not a check that failed but one that was missing: most often an input or attribute the
+      // op needs and the node lacks, so say what the node has.
+      throw err.shapeError(
+        node.name,
+        node.op,
+        `shape inference failed (the node has ${node.inputs.length} input${node.inputs.length === 1 ? '' : 's'} and attributes [${Object.keys(node.attrs).sort().join(', ')}]; is one missing or of the wrong kind?): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     let values: TensorValue[] | null = null;
     const foldable =
       sem.evaluate !== undefined &&
       !sem.stateful &&
       inputs.every((x) => x.value !== null) &&
-      outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements);
+      outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements) &&
+      (opts.growth === undefined || !grows(inputs, outs, opts.growth));
     if (foldable) values = (sem.evaluate as NonNullable<typeof sem.evaluate>)(node, inputs.map((x) => x.value as TensorValue));
     node.outputs.forEach((t, i) => {
       const o = outs[i];
-      if (!o) throw err.shapeError(node.name, node.op, `output ${i} is not produced by this op`);
+      if (!o) {
+        // Name the highest output read and who reads it: that reference is the mistake.
+        let at = i;
+        let reader: string | undefined;
+        for (let j = node.outputs.length - 1; j >= i; j--) {
+          const c = g.consumers(node.outputs[j] as Tensor)[0];
+          if (c || g.isGraphOutput(node.outputs[j] as Tensor)) {
+            at = j;
+            reader = c ? `'${c.node.name}'` : 'the graph outputs';
+            break;
+          }
+        }
+        throw err.shapeError(
+          node.name,
+          node.op,
+          `${node.op} produces ${outs.length} output${outs.length === 1 ? '' : 's'} but output ${at} is read${reader ? ` (by ${reader})` : ''}`,
+        );
+      }
       const value = values ? values[i] : (o.value ?? null);
       info.set(t, o.dead ? { dtype: o.dtype, shape: o.shape, value, dead: true } : { dtype: o.dtype, shape: o.shape, value });
     });
   }
   return { tensors: info, unknownOps };
+}
+
+function grows(inputs: readonly InferInput[], outs: readonly { shape: Shape | null }[], g: { elements: number; factor: number }): boolean {
+  const inElements = inputs.reduce((s, x) => s + (x.value ? numElements(x.value.shape) : 0), 0);
+  const outElements = outs.reduce((s, o) => s + (o.shape ? numElements(o.shape) : 0), 0);
+  return outElements > g.elements && outElements > g.factor * inElements;
 }
 
 /**

@@ -20,7 +20,12 @@ export const foldConstants: Pass = {
   idempotent: true,
   summary: 'replace subgraphs of constants by their computed values',
   apply(g: Graph) {
-    const { tensors } = inferGraph(g, { unknownDim: 1, maxValueElements: Number.POSITIVE_INFINITY });
+    // The growth rule is applied inside inference too, so a huge value is never computed.
+    const { tensors } = inferGraph(g, {
+      unknownDim: 1,
+      maxValueElements: Number.POSITIVE_INFINITY,
+      growth: { elements: GROWTH_LIMIT_ELEMENTS, factor: GROWTH_FACTOR },
+    });
     const dead = new Set<Node>();
     for (const n of g.nodes) {
       if (n.outputs.length === 0) continue;

@@ -39,7 +39,9 @@ export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: st
 
   const valueOf = (varNode: NodeDef): TensorValue => {
     const v = lookup(varNode.name, varNode);
-    if (!v) throw err.missingVariable(source, varNode.attr.shared_name?.s ? Buffer.from(varNode.attr.shared_name.s).toString() : varNode.name);
+    // An empty shared_name (TF1's default) means the node's own name.
+    const shared = varNode.attr.shared_name?.s;
+    if (!v) throw err.missingVariable(source, shared && shared.length > 0 ? Buffer.from(shared).toString() : varNode.name);
     return v;
   };
 
