@@ -22,6 +22,10 @@ export function defaultOutputPath(modelPath: string): string {
   return ext ? `${p.slice(0, -ext.length)}.tflite` : `${p}.tflite`;
 }
 
+/** What TensorFlow writes into a SavedModel directory (other files there are the user's). */
+const SAVED_MODEL_FILES: ReadonlySet<string> = new Set(['saved_model.pb', 'saved_model.pbtxt', 'fingerprint.pb', 'keras_metadata.pb']);
+const SAVED_MODEL_DIRS = ['variables', 'assets', 'assets.extra'];
+
 /** Refuse an output path that is the input or lies inside the model's own files. */
 export function checkOutputPath(output: string, modelPath: string): void {
   const out = realish(path.resolve(output));
@@ -37,14 +41,14 @@ export function checkOutputPath(output: string, modelPath: string): void {
     // An unreadable model is reported by the conversion, with its own message.
   }
   if (modelDir !== null) {
-    for (const sub of ['variables', 'assets']) {
+    for (const sub of SAVED_MODEL_DIRS) {
       const inner = path.join(modelDir, sub);
       if (out === inner || out.startsWith(inner + path.sep)) {
         throw err.unsafePath(output, `the output would be written inside the SavedModel's ${sub}/ directory`);
       }
     }
-    if (out.startsWith(modelDir + path.sep) && fs.existsSync(out)) {
-      throw err.unsafePath(output, `the output would overwrite ${path.relative(modelDir, out)}, a file of the input SavedModel`);
+    if (path.dirname(out) === modelDir && SAVED_MODEL_FILES.has(path.basename(out))) {
+      throw err.unsafePath(output, `the output would overwrite ${path.basename(out)}, a file of the input SavedModel`);
     }
   }
   let isDir = false;

@@ -49,7 +49,7 @@ export function inlineFunctions(gd: GraphDef, options: InlineOptions = {}): Grap
   let total = 0;
   let biggest: { node: NodeDef; size: number } | null = null;
   for (const n of gd.node) {
-    const size = inlinedSize([n], lib, sizes, new Set(), 0);
+    const size = inlinedSize([n], lib, sizes, [], 0);
     total += size;
     if (biggest === null || size > biggest.size) biggest = { node: n, size };
   }
@@ -85,8 +85,11 @@ export function inlineFunctions(gd: GraphDef, options: InlineOptions = {}): Grap
   return { ...gd, node: nodes, library: null };
 }
 
-/** Nodes `nodes` become once every call in them is inlined (recursion is left to the depth check). */
-function inlinedSize(nodes: readonly NodeDef[], lib: Map<string, FunctionDef>, memo: Map<string, number>, active: Set<string>, depth: number): number {
+/**
+ * Nodes `nodes` become once every call in them is inlined. A function reached again while it is
+ * being counted calls itself: an error, since TensorFlow functions cannot recurse.
+ */
+function inlinedSize(nodes: readonly NodeDef[], lib: Map<string, FunctionDef>, memo: Map<string, number>, active: string[], depth: number): number {
   let total = 0;
   for (const n of nodes) {
     const fname = CALL_OPS.has(n.op) ? n.attr.f?.func?.name : n.op;
@@ -95,12 +98,16 @@ function inlinedSize(nodes: readonly NodeDef[], lib: Map<string, FunctionDef>, m
       total += 1;
       continue;
     }
-    if (active.has(fname) || depth > MAX_DEPTH) continue;
+    if (active.includes(fname)) {
+      const cycle = [...active.slice(active.indexOf(fname)), fname].map((f) => `'${f}'`).join(' -> ');
+      throw err.badGraph(n.name, `function calls recurse (${cycle}); TensorFlow functions cannot call themselves`, n.op);
+    }
+    if (depth > MAX_DEPTH) continue;
     let size = memo.get(fname);
     if (size === undefined) {
-      active.add(fname);
+      active.push(fname);
       size = 1 + inlinedSize(fn.node_def, lib, memo, active, depth + 1);
-      active.delete(fname);
+      active.pop();
       memo.set(fname, size);
     }
     total += size;

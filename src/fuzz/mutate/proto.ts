@@ -157,12 +157,17 @@ const nestDeep: ProtoMutator = (b, fields, rng) => {
   if (pairs.length === 0) return duplicateField(b, fields, rng);
   const [a, d] = rng.pick(pairs);
   const frameBytes = d.start - a.start + (a.end - d.end);
-  const levels = Math.min(rng.pick([50, 101, 200, 1000, 5000, 20000]), Math.floor(4_000_000 / Math.max(1, frameBytes + 20)));
+  // Mostly within protobuf's 100-level limit (so the deep structure reaches the code behind the decoder), sometimes past it.
+  const levels = Math.min(rng.pick([10, 30, 60, 90, 99, 101, 1000, 20000]), Math.floor(4_000_000 / Math.max(1, frameBytes + 20)));
+  return { bytes: nestField(b, a, d, levels), desc: `nest ${where(a)} ${levels} levels deep through ${where(d)}` };
+};
+
+/** The file with field `a` (an ancestor of `d`) repeated `levels` times, each copy where `d` was. */
+export function nestField(b: Uint8Array, a: WireField, d: WireField, levels: number): Uint8Array {
   const path: WireField[] = [];
   for (let x: WireField | null = d.parent; x && x !== a.parent; x = x.parent) path.unshift(x);
-  const out = splice(b, a.parent, a.start, a.end, nest(b, path, d, levels));
-  return { bytes: out, desc: `nest ${where(a)} ${levels} levels deep through ${where(d)}` };
-};
+  return splice(b, a.parent, a.start, a.end, nest(b, path, d, levels));
+}
 
 /** Both parse as messages and D's fields are fields A has: likely the same (recursive) type. */
 function sameShape(a: WireField, d: WireField): boolean {
