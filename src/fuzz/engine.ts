@@ -105,6 +105,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const hardRssKB = (o.hardRssMB ?? 3072) * 1024;
   const batchSize = Math.max(1, o.batch ?? 32);
   const log = o.log ?? (() => {});
+  const debug = process.env.TFCONV_FUZZ_DEBUG ? (m: string) => process.stderr.write(`fuzz-engine: ${m}\n`) : () => {};
   const queue: number[] = o.only ? [...o.only] : Array.from({ length: o.cases ?? 0 }, (_, i) => (o.first ?? 0) + i);
   const total = queue.length;
 
@@ -167,6 +168,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     };
 
     const giveWork = (c: Child): void => {
+      debug(`give work to ${c.proc.pid}: queue ${queue.length}`);
       if (queue.length === 0) {
         c.pending = [];
         maybeFinish();
@@ -216,6 +218,7 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
       });
       proc.send({ type: 'init', seed: o.seed, fixturesDir: o.fixturesDir, memory, verbose: o.verbose === true } satisfies ToWorker);
       proc.on('exit', (code, signal) => {
+        debug(`child ${proc.pid} exit ${code} ${signal} pending ${c.pending.length} killedFor ${c.killedFor} queue ${queue.length} finished ${finished}`);
         children.delete(c);
         if (c.scratch) fs.rmSync(c.scratch, { recursive: true, force: true });
         if (finished) return;
@@ -241,6 +244,8 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
         if (queue.length > 0) {
           s.restarts++;
           spawn();
+          // An idle child takes the requeued cases now rather than waiting for the new one.
+          for (const other of children) if (other.ready && other.pending.length === 0 && queue.length > 0) giveWork(other);
         } else maybeFinish();
       });
     };
@@ -270,11 +275,12 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     };
 
     const finish = (): void => {
+      debug('finish');
       finished = true;
       clearInterval(watchdog);
       void describeFindings().then(
         () => {
-          for (const c of children) c.proc.disconnect();
+          for (const c of children) if (c.proc.connected) c.proc.disconnect();
           s.wallMs = performance.now() - t0;
           resolve(s);
         },
@@ -293,20 +299,28 @@ export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     /** Hangs and deaths left no description: ask a live child to make those cases again. */
     const describeFindings = async (): Promise<void> => {
       const todo = s.findings.filter((f) => f.subject === '?');
+      debug(`describe ${todo.map((f) => f.k).join(',')}`);
       if (todo.length === 0) return;
       const c = [...children].find((x) => x.ready && x.proc.connected);
       if (!c) return;
+      // Making the case again may be what killed the child (a mutation that exhausts memory):
+      // whatever happens, the run ends with what could be described.
       await new Promise<void>((done) => {
         let left = todo.length;
+        const end = (): void => {
+          clearTimeout(timer);
+          c.proc.off('message', onMessage);
+          c.proc.off('exit', end);
+          done();
+        };
+        const timer = setTimeout(end, timeoutMs * 2 + 1000);
         const onMessage = (m: FromWorker): void => {
           if (m.type !== 'described') return;
           for (const f of todo) if (f.k === m.k) Object.assign(f, { subject: m.subject, file: m.file, mutations: m.mutations });
-          if (--left === 0) {
-            c.proc.off('message', onMessage);
-            done();
-          }
+          if (--left === 0) end();
         };
         c.proc.on('message', onMessage);
+        c.proc.on('exit', end);
         for (const f of todo) send(c, { type: 'describe', k: f.k });
       });
     };

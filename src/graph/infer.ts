@@ -72,19 +72,7 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
       for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: null, value: null, dead: true });
       continue;
     }
-    let outs;
-    try {
-      outs = sem.infer(node, inputs);
-    } catch (e) {
-      if (e instanceof TfconvError) throw e;
-      // Not a check that failed but one that was missing: most often an input or attribute the
-      // op needs and the node lacks, so say what the node has.
-      throw err.shapeError(
-        node.name,
-        node.op,
-        `shape inference failed (the node has ${node.inputs.length} input${node.inputs.length === 1 ? '' : 's'} and attributes [${Object.keys(node.attrs).sort().join(', ')}]; is one missing or of the wrong kind?): ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+    const outs = guarded(node, 'shape inference', () => sem.infer(node, inputs));
     let values: TensorValue[] | null = null;
     const foldable =
       sem.evaluate !== undefined &&
@@ -92,7 +80,10 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
       inputs.every((x) => x.value !== null) &&
       outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements) &&
       (opts.growth === undefined || !grows(inputs, outs, opts.growth));
-    if (foldable) values = (sem.evaluate as NonNullable<typeof sem.evaluate>)(node, inputs.map((x) => x.value as TensorValue));
+    if (foldable) {
+      const evaluate = sem.evaluate as NonNullable<typeof sem.evaluate>;
+      values = guarded(node, 'computing its value', () => evaluate(node, inputs.map((x) => x.value as TensorValue)));
+    }
     node.outputs.forEach((t, i) => {
       const o = outs[i];
       if (!o) {
@@ -118,6 +109,24 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     });
   }
   return { tensors: info, unknownOps };
+}
+
+/**
+ * Runs an op's infer or evaluate. A TfconvError is the op's own check; anything else is a check
+ * that was missing, most often an input or attribute the op needs and the node lacks (a broken
+ * or hostile graph), so the error names the node and says what it has.
+ */
+function guarded<T>(node: Node, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TfconvError) throw e;
+    throw err.shapeError(
+      node.name,
+      node.op,
+      `${what} failed (the node has ${node.inputs.length} input${node.inputs.length === 1 ? '' : 's'} and attributes [${Object.keys(node.attrs).sort().join(', ')}]; is one missing or of the wrong kind?): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
 }
 
 function grows(inputs: readonly InferInput[], outs: readonly { shape: Shape | null }[], g: { elements: number; factor: number }): boolean {

@@ -14,6 +14,9 @@ import { BundleEntryCodec, BundleHeaderCodec, GraphDefCodec, SavedModelCodec } f
 import type { GraphDef, NodeDef, SavedModel, TensorShapeProto } from '../../src/proto/types.js';
 import { readSavedModel } from '../../src/readers/savedmodel.js';
 import { TableBuilder } from '../../src/writers/leveldb-table.js';
+import { Builder } from 'flatbuffers';
+import { FB_SHARING_ALLOWANCE } from '../../src/tflite/flatbuffer.js';
+import { readTflite } from '../../src/tflite/read.js';
 import { fixture, need } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -259,4 +262,37 @@ test('outputs over the input, over any file of the input SavedModel, or inside i
   // Beside the model, or a new file of the user's inside its directory, is fine.
   checkOutputPath(path.join(dir, 'model.tflite'), m);
   checkOutputPath(path.join(m, 'model.tflite'), m);
+});
+
+test('a .tflite whose offsets share one table thousands of times is refused before it decodes into millions of objects', () => {
+  // Model.subgraphs: 2000 offsets to one SubGraph, whose tensors are 2000 offsets to one Tensor:
+  // 16 KB that would decode into 4 million tensors.
+  const K = 2000;
+  const b = new Builder(1024);
+  b.startVector(4, 3, 4);
+  for (const d of [3, 2, 1]) b.addInt32(d);
+  const shapeVec = b.endVector();
+  b.startObject(4);
+  b.addFieldOffset(0, shapeVec, 0);
+  const tensor = b.endObject();
+  const repeated = (off: number): number => {
+    b.startVector(4, K, 4);
+    for (let i = 0; i < K; i++) b.addOffset(off);
+    return b.endVector();
+  };
+  const tensors = repeated(tensor);
+  b.startObject(5);
+  b.addFieldOffset(0, tensors, 0);
+  const subgraph = b.endObject();
+  const subgraphs = repeated(subgraph);
+  b.startObject(8);
+  b.addFieldInt32(0, 3, 0);
+  b.addFieldOffset(2, subgraphs, 0);
+  b.finish(b.endObject(), 'TFL3');
+  const bytes = b.asUint8Array();
+  assert.ok(bytes.length < 20_000 && K * K > 40 * (bytes.length + FB_SHARING_ALLOWANCE));
+  assert.throws(
+    () => readTflite(bytes, 'shared.tflite'),
+    (e: unknown) => e instanceof TfconvError && e.code === ErrorCode.BAD_TFLITE && /decoding needs more elements than the file can hold \(offsets shared or repeated\?\)/.test(e.message),
+  );
 });

@@ -451,7 +451,9 @@ interface Tensor {
 export function bundleMutation(index: Uint8Array, data: Uint8Array, rng: Rng, parsed: ParsedTable | null): { index: Uint8Array; data: Uint8Array; desc: string } | null {
   if (!parsed) return null;
   const tensors: Tensor[] = [];
-  for (const e of parsed.entries) {
+  // Entries are rewritten below: work on copies, never on the parsed original (a cache).
+  const own: Entry[] = parsed.entries.map((e) => ({ key: e.key, value: e.value }));
+  for (const e of own) {
     if (e.key.length === 0) continue;
     let p: BundleEntryProto;
     try {
@@ -545,8 +547,7 @@ export function bundleMutation(index: Uint8Array, data: Uint8Array, rng: Rng, pa
     offset += x.bytes.length;
     x.entry.value = BundleEntryCodec.encode(x.proto);
   }
-  const entries = parsed.entries.map((e) => tensors.find((x) => x.entry.key === e.key)?.entry ?? e);
-  return { index: layoutTable(entries, defaultLayout(parsed)), data: concat(...parts), desc: `tensor ${keyName(t.entry.key)}: ${desc}` };
+  return { index: layoutTable(own, defaultLayout(parsed)), data: concat(...parts), desc: `tensor ${keyName(t.entry.key)}: ${desc}` };
 }
 
 /** The tensor CRC of a string tensor's stored bytes (lengths as u32/u64, their checksum, the strings). */
