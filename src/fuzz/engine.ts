@@ -21,7 +21,7 @@ export interface FuzzOptions {
   only?: number[];
   /** Child processes (default: 2). */
   jobs?: number;
-  /** Per-case time bound in ms (default 5000). */
+  /** Per-case time bound in ms (default 10000: cases take ~6 ms, the slowest real ones ~2 s on a busy machine). */
   timeoutMs?: number;
   fixturesDir: string;
   memory?: MemoryBound;
@@ -100,7 +100,7 @@ interface Child {
 
 export function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const jobs = Math.max(1, o.jobs ?? 2);
-  const timeoutMs = o.timeoutMs ?? 5000;
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const memory = o.memory ?? DEFAULT_MEMORY;
   const hardRssKB = (o.hardRssMB ?? 3072) * 1024;
   const batchSize = Math.max(1, o.batch ?? 32);

@@ -13,7 +13,7 @@ const USAGE = `usage: npm run fuzz -- [--cases N] [--seed S] [--first F] [--case
   --seed S       run seed (default 1); case K of seed S is always the same case
   --case K       run only case K (repeatable) and print what it did
   --jobs J       child processes (default: the number of CPUs)
-  --timeout MS   per-case time bound (default 5000)
+  --timeout MS   per-case time bound (default 10000)
   --fixtures DIR the fixtures directory (default ../shared/fixtures or $TFCONV_SHARED/fixtures)
   --mem-base MB, --mem-per-byte N   per-case peak memory bound: MB + N x input bytes (default ${DEFAULT_MEMORY.baseMB} + ${DEFAULT_MEMORY.perInputByte})`;
 
@@ -60,7 +60,7 @@ async function main(): Promise<number> {
   const jobs = int(args.jobs, 'jobs', Math.max(1, os.availableParallelism()));
   const fixturesDir = args.fixtures ?? defaultFixturesDir();
   const memory = { baseMB: int(args['mem-base'], 'mem-base', DEFAULT_MEMORY.baseMB), perInputByte: int(args['mem-per-byte'], 'mem-per-byte', DEFAULT_MEMORY.perInputByte) };
-  const timeoutMs = int(args.timeout, 'timeout', 5000);
+  const timeoutMs = int(args.timeout, 'timeout', 10_000);
 
   console.log(
     only
