@@ -1,9 +1,11 @@
-// Where a converted model goes, and which outputs are refused: never over the input model, never
-// inside a SavedModel's variables/ (a crashed run there would damage the model).
+// Where a converted model goes, and which outputs are refused: never over the input model or any
+// file of it, never inside a SavedModel's variables/ or assets/ (a crashed run there would damage
+// the model), never over a directory.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { err } from '../errors/index.js';
+import { detectModel } from '../readers/detect.js';
 
 /** `<model>.tflite` beside the model: dir/name -> dir/name.tflite, dir/model.pb -> dir/model.tflite. */
 export function defaultOutputPath(modelPath: string): string {
@@ -20,23 +22,42 @@ export function defaultOutputPath(modelPath: string): string {
   return ext ? `${p.slice(0, -ext.length)}.tflite` : `${p}.tflite`;
 }
 
+/** What TensorFlow writes into a SavedModel directory (other files there are the user's). */
+const SAVED_MODEL_FILES: ReadonlySet<string> = new Set(['saved_model.pb', 'saved_model.pbtxt', 'fingerprint.pb', 'keras_metadata.pb']);
+const SAVED_MODEL_DIRS = ['variables', 'assets', 'assets.extra'];
+
 /** Refuse an output path that is the input or lies inside the model's own files. */
 export function checkOutputPath(output: string, modelPath: string): void {
-  const out = path.resolve(output);
+  const out = realish(path.resolve(output));
   const model = realish(path.resolve(modelPath));
-  const outReal = realish(out);
-  if (outReal === model) throw err.unsafePath(output, 'the output would overwrite the input model');
-  let modelDir = model;
+  if (out === model) throw err.unsafePath(output, 'the output would overwrite the input model');
+  // The directory whose files are the model: a SavedModel's (also when it is given as its
+  // saved_model.pb, or as a TF Serving base directory: the version used).
+  let modelDir: string | null = null;
   try {
-    if (!fs.statSync(model).isDirectory()) modelDir = path.dirname(model);
+    const d = detectModel(modelPath);
+    if (d.kind === 'savedmodel') modelDir = realish(path.resolve(d.path));
   } catch {
-    return;
+    // An unreadable model is reported by the conversion, with its own message.
   }
-  const variables = path.join(modelDir, 'variables');
-  if (fs.existsSync(path.join(modelDir, 'saved_model.pb')) && (outReal === variables || outReal.startsWith(variables + path.sep))) {
-    throw err.unsafePath(output, "the output would be written inside the SavedModel's variables/ directory");
+  if (modelDir !== null) {
+    for (const sub of SAVED_MODEL_DIRS) {
+      const inner = path.join(modelDir, sub);
+      if (out === inner || out.startsWith(inner + path.sep)) {
+        throw err.unsafePath(output, `the output would be written inside the SavedModel's ${sub}/ directory`);
+      }
+    }
+    if (path.dirname(out) === modelDir && SAVED_MODEL_FILES.has(path.basename(out))) {
+      throw err.unsafePath(output, `the output would overwrite ${path.basename(out)}, a file of the input SavedModel`);
+    }
   }
-  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw err.unsafePath(output, 'the output path is a directory');
+  let isDir = false;
+  try {
+    isDir = fs.statSync(out).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (isDir) throw err.unsafePath(output, 'the output path is a directory');
   // Said before converting, not after: the conversion may take a while.
   const parent = path.dirname(out);
   if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) throw err.writeFailed(output, `directory ${path.dirname(output)} does not exist`);

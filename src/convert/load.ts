@@ -2,6 +2,7 @@
 // picks the MetaGraph and signatures, reads only the variables the chosen signatures use, and
 // hands each to prepare. GraphDefs give one graph, cut by --input-arrays/--output-arrays.
 
+import fs from 'node:fs';
 import { err } from '../errors/index.js';
 import { parseTensorRef } from '../graph/from-graphdef.js';
 import { type PreparedGraph, type VariableLookup, prepareGraphDef, prepareSignature } from '../prepare/index.js';
@@ -9,7 +10,9 @@ import type { TensorValue } from '../core/tensor.js';
 import { type DetectedModel, detectModel } from '../readers/detect.js';
 import { readGraphDef } from '../readers/graphdef.js';
 import { type LoadedMetaGraph, readSavedModel, selectMetaGraph, servingSignatureKeys } from '../readers/savedmodel.js';
-import { TensorBundle, savedModelVariablesPrefix } from '../readers/tensor-bundle/index.js';
+import { TensorBundle, indexFilename, savedModelVariablesPrefix } from '../readers/tensor-bundle/index.js';
+import { pruneGraphDef } from '../prepare/prune.js';
+import { TFLITE_MAX_BYTES } from '../tflite/write.js';
 import { mapVariables } from '../readers/variables.js';
 
 export interface LoadOptions {
@@ -45,6 +48,7 @@ export function loadForConversion(path: string, opts: LoadOptions = {}): LoadedM
   const model = readSavedModel(detected.path);
   const mg = selectMetaGraph(model, opts.tagSet);
   const keys = chooseSignatures(mg, opts, model.file);
+  checkVariablesFit(model.dir, mg, keys, opts);
   const lookup = variableLookup(model.dir, mg);
   const graphs = keys.map((k) => prepareSignature(mg.def, k, lookup, { source: model.file, ...cut(opts) }));
   return { detected, notes, graphs, servingSignatures: servingSignatureKeys(mg) };
@@ -72,6 +76,41 @@ function chooseSignatures(mg: LoadedMetaGraph, opts: LoadOptions, file: string):
   throw err.usage(
     `${file} has no 'serving_default' signature; choose with --signature KEY (available: ${serving.map((s) => `'${s}'`).join(', ')}) or --all-signatures`,
   );
+}
+
+const VARIABLE_OPS = new Set(['VarHandleOp', 'VariableV2', 'Variable']);
+
+/**
+ * Refuses, before any variable is read, a conversion whose variables alone would pass TFLite's
+ * 2 GiB limit: the variables the chosen signatures reach (each counted once), at their stored
+ * sizes. Anything that stops the estimate (a broken graph, an unreadable index) is left to the
+ * conversion itself to report.
+ */
+function checkVariablesFit(dir: string, mg: LoadedMetaGraph, keys: string[], opts: LoadOptions): void {
+  const gd = mg.def.graph_def;
+  if (!gd || !fs.existsSync(indexFilename(savedModelVariablesPrefix(dir)))) return;
+  const needed = new Set<string>();
+  try {
+    for (const k of keys) {
+      const sig = mg.def.signature_def[k];
+      const outputs = opts.outputArrays ?? Object.values(sig?.outputs ?? {}).map((t) => t.name ?? '');
+      for (const n of pruneGraphDef(gd, outputs.filter((o) => o !== ''), opts.inputArrays ?? []).node) {
+        if (VARIABLE_OPS.has(n.op)) needed.add(n.name);
+      }
+    }
+  } catch {
+    return;
+  }
+  if (needed.size === 0) return;
+  let mapping: ReturnType<typeof mapVariables>;
+  try {
+    mapping = mapVariables(dir, mg.def);
+  } catch {
+    return;
+  }
+  let bytes = 0;
+  for (const n of needed) bytes += mapping.byNode.get(n)?.bytes ?? 0;
+  if (bytes > TFLITE_MAX_BYTES) throw err.modelTooLarge(bytes);
 }
 
 /** Reads a variable's value from the checkpoint only when prepare asks for it. */

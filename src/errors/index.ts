@@ -18,12 +18,33 @@ export class TfconvError extends Error {
   readonly exitCode: 1 | 2;
 
   constructor(code: ErrorCode, message: string, subject: ErrorSubject = {}, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TfconvError';
     this.code = code;
     this.subject = subject;
     this.exitCode = USAGE_CODES.has(code) ? 2 : 1;
   }
+}
+
+/** Longest run without a space kept whole in a message, and longest message. */
+const MAX_WORD = 300;
+const MAX_MESSAGE = 3000;
+
+/**
+ * Messages quote names taken from the user's files, which may hold anything: control characters
+ * are escaped (a name with a newline must not split the one-line message), and very long names
+ * or messages are shortened in the middle, saying by how much.
+ */
+function oneLine(message: string): string {
+  let m = message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  m = m.replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (w) => `${w.slice(0, 200)}...(${w.length - 260} characters)...${w.slice(-60)}`);
+  if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE - 500)}...(${m.length - MAX_MESSAGE + 100} characters)...${m.slice(-400)}`;
+  return m;
 }
 
 export function isTfconvError(e: unknown): e is TfconvError {

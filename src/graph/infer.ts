@@ -19,6 +19,8 @@ export interface InferredTensor {
   value: TensorValue | null;
   /** Never computed at run time (the untaken side of a Switch with a known predicate). */
   dead?: boolean;
+  /** The dtype follows from an op without semantics: a guess from its attributes. */
+  guessed?: boolean;
 }
 
 export interface InferOptions {
@@ -26,6 +28,12 @@ export interface InferOptions {
   unknownDim: number;
   /** Largest tensor (elements) whose value is computed; bigger ones are left to fold-constants. */
   maxValueElements: number;
+  /**
+   * Values that would grow past `elements` and to more than `factor` times their inputs (Fill,
+   * Tile, Range of a few constants) are not computed: a few bytes of a file must not turn into
+   * gigabytes of memory here, and TFLite computes such tensors more cheaply than it stores them.
+   */
+  growth?: { elements: number; factor: number };
 }
 
 export interface InferResult {
@@ -59,7 +67,7 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
     const sem = tfOps[node.op];
     if (!sem) {
       if (!node.isTflite) unknownOps.push(node);
-      for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: t.shape, value: null });
+      for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: t.shape, value: null, guessed: true });
       continue;
     }
     const inputs: InferInput[] = node.inputs.map((t) =>
@@ -69,28 +77,72 @@ export function inferGraph(g: Graph, options: Partial<InferOptions> = {}): Infer
       for (const t of node.outputs) info.set(t, { dtype: t.dtype, shape: null, value: null, dead: true });
       continue;
     }
-    let outs;
-    try {
-      outs = sem.infer(node, inputs);
-    } catch (e) {
-      if (e instanceof TfconvError) throw e;
-      throw err.shapeError(node.name, node.op, `shape inference failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
+    const outs = guarded(node, 'shape inference', () => sem.infer(node, inputs));
+    // A guess upstream makes every dtype computed from it a guess too.
+    const guessed = inputs.some((x) => x.guessed);
     let values: TensorValue[] | null = null;
     const foldable =
       sem.evaluate !== undefined &&
       !sem.stateful &&
       inputs.every((x) => x.value !== null) &&
-      outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements);
-    if (foldable) values = (sem.evaluate as NonNullable<typeof sem.evaluate>)(node, inputs.map((x) => x.value as TensorValue));
+      outs.every((o) => o.shape !== null && !o.shape.includes(-1) && numElements(o.shape) <= opts.maxValueElements) &&
+      (opts.growth === undefined || !grows(inputs, outs, opts.growth));
+    if (foldable) {
+      const evaluate = sem.evaluate as NonNullable<typeof sem.evaluate>;
+      values = guarded(node, 'computing its value', () => evaluate(node, inputs.map((x) => x.value as TensorValue)));
+    }
     node.outputs.forEach((t, i) => {
       const o = outs[i];
-      if (!o) throw err.shapeError(node.name, node.op, `output ${i} is not produced by this op`);
+      if (!o) {
+        // Name the highest output read and who reads it: that reference is the mistake.
+        let at = i;
+        let reader: string | undefined;
+        for (let j = node.outputs.length - 1; j >= i; j--) {
+          const c = g.consumers(node.outputs[j] as Tensor)[0];
+          if (c || g.isGraphOutput(node.outputs[j] as Tensor)) {
+            at = j;
+            reader = c ? `'${c.node.name}'` : 'the graph outputs';
+            break;
+          }
+        }
+        throw err.shapeError(
+          node.name,
+          node.op,
+          `${node.op} produces ${outs.length} output${outs.length === 1 ? '' : 's'} but output ${at} is read${reader ? ` (by ${reader})` : ''}`,
+        );
+      }
       const value = values ? values[i] : (o.value ?? null);
-      info.set(t, o.dead ? { dtype: o.dtype, shape: o.shape, value, dead: true } : { dtype: o.dtype, shape: o.shape, value });
+      const r: InferredTensor = { dtype: o.dtype, shape: o.shape, value };
+      if (o.dead) r.dead = true;
+      if (guessed) r.guessed = true;
+      info.set(t, r);
     });
   }
   return { tensors: info, unknownOps };
+}
+
+/**
+ * Runs an op's infer or evaluate. A TfconvError is the op's own check; anything else is a check
+ * that was missing, most often an input or attribute the op needs and the node lacks (a broken
+ * or hostile graph), so the error names the node and says what it has.
+ */
+function guarded<T>(node: Node, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof TfconvError) throw e;
+    throw err.shapeError(
+      node.name,
+      node.op,
+      `${what} failed (the node has ${node.inputs.length} input${node.inputs.length === 1 ? '' : 's'} and attributes [${Object.keys(node.attrs).sort().join(', ')}]; is one missing or of the wrong kind?): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+function grows(inputs: readonly InferInput[], outs: readonly { shape: Shape | null }[], g: { elements: number; factor: number }): boolean {
+  const inElements = inputs.reduce((s, x) => s + (x.value ? numElements(x.value.shape) : 0), 0);
+  const outElements = outs.reduce((s, o) => s + (o.shape ? numElements(o.shape) : 0), 0);
+  return outElements > g.elements && outElements > g.factor * inElements;
 }
 
 /**

@@ -21,7 +21,12 @@ export const foldConstants: Pass = {
   idempotent: true,
   summary: 'replace subgraphs of constants by their computed values',
   apply(g: Graph) {
-    const { tensors } = inferGraph(g, { unknownDim: 1, maxValueElements: Number.POSITIVE_INFINITY });
+    // The growth rule is applied inside inference too, so a huge value is never computed.
+    const { tensors } = inferGraph(g, {
+      unknownDim: 1,
+      maxValueElements: Number.POSITIVE_INFINITY,
+      growth: { elements: GROWTH_LIMIT_ELEMENTS, factor: GROWTH_FACTOR },
+    });
     // Values computed from shapes (Shape(x) -> StridedSlice -> Pack) may follow an unknown batch
     // dimension: folded at batch 1 they would pin the batch (a RESHAPE to [1, 28, 28]). Such a
     // value is only folded when it is the same at another size; the reshape lowering turns the

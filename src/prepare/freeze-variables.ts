@@ -24,7 +24,8 @@ export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: st
   const byName = new Map(gd.node.map((n) => [n.name, n]));
 
   /** The VarHandleOp a resource input comes from, following identities. */
-  const resourceSource = (input: string, from: NodeDef): NodeDef => {
+  const resourceSource = (input: string | undefined, from: NodeDef): NodeDef => {
+    if (input === undefined) throw err.badGraph(from.name, `${from.op} has no input: it must read a resource variable`, from.op);
     let ref = parseTensorRef(input);
     for (let hops = 0; ref && hops < 10000; hops++) {
       const n = byName.get(ref.node);

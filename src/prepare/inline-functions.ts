@@ -18,6 +18,13 @@ import { BUILTIN_OUTPUT_ARGS, type OutputArg, argSize } from './op-output-args.j
 const CALL_OPS = new Set(['StatefulPartitionedCall', 'PartitionedCall']);
 /** Nesting deeper than this is taken for recursion (TF functions cannot recurse). */
 const MAX_DEPTH = 64;
+/**
+ * Inlining may grow the graph at most this many times over the nodes it was given (graph and
+ * function bodies), and never past MIN_NODE_LIMIT otherwise: a few functions that each call the
+ * next twice inline into 2^depth nodes, which must end in an error, not in exhausted memory.
+ */
+const GROWTH_LIMIT = 16;
+const MIN_NODE_LIMIT = 50_000;
 
 export interface InlineOptions {
   /** Extra output layouts, e.g. from the MetaGraph's stripped_op_list. */
@@ -35,6 +42,24 @@ export function inlineFunctions(gd: GraphDef, options: InlineOptions = {}): Grap
     );
   }
 
+  const given = gd.node.length + [...lib.values()].reduce((n, f) => n + f.node_def.length, 0);
+  const limit = Math.max(MIN_NODE_LIMIT, GROWTH_LIMIT * given);
+  // Counted before anything is built, so a call bomb costs a walk of the call graph, not memory.
+  const sizes = new Map<string, number>();
+  let total = 0;
+  let biggest: { node: NodeDef; size: number } | null = null;
+  for (const n of gd.node) {
+    const size = inlinedSize([n], lib, sizes, [], 0);
+    total += size;
+    if (biggest === null || size > biggest.size) biggest = { node: n, size };
+  }
+  if (total > limit && biggest) {
+    throw err.badGraph(
+      biggest.node.name,
+      `inlining function calls would make the graph ${formatCount(total)} nodes, more than the ${limit} allowed for ${given} given: calls that fan out at every level?`,
+      biggest.node.op,
+    );
+  }
   let nodes = gd.node;
   for (let depth = 0; ; depth++) {
     const calls = nodes.filter((n) => calledFunction(n, lib) !== null);
@@ -47,10 +72,51 @@ export function inlineFunctions(gd: GraphDef, options: InlineOptions = {}): Grap
       const fname = calledFunction(n, lib);
       if (fname === null) out.push(n);
       else out.push(...inlineCall(n, lib.get(fname) as FunctionDef, layouts));
+      if (out.length > limit) {
+        throw err.badGraph(
+          n.name,
+          `inlining its function calls would make the graph larger than ${limit} nodes (${given} given): calls that fan out at every level?`,
+          n.op,
+        );
+      }
     }
     nodes = out;
   }
   return { ...gd, node: nodes, library: null };
+}
+
+/**
+ * Nodes `nodes` become once every call in them is inlined. A function reached again while it is
+ * being counted calls itself: an error, since TensorFlow functions cannot recurse.
+ */
+function inlinedSize(nodes: readonly NodeDef[], lib: Map<string, FunctionDef>, memo: Map<string, number>, active: string[], depth: number): number {
+  let total = 0;
+  for (const n of nodes) {
+    const fname = CALL_OPS.has(n.op) ? n.attr.f?.func?.name : n.op;
+    const fn = fname === undefined ? undefined : lib.get(fname);
+    if (fname === undefined || fn === undefined) {
+      total += 1;
+      continue;
+    }
+    if (active.includes(fname)) {
+      const cycle = [...active.slice(active.indexOf(fname)), fname].map((f) => `'${f}'`).join(' -> ');
+      throw err.badGraph(n.name, `function calls recurse (${cycle}); TensorFlow functions cannot call themselves`, n.op);
+    }
+    if (depth > MAX_DEPTH) continue;
+    let size = memo.get(fname);
+    if (size === undefined) {
+      active.push(fname);
+      size = 1 + inlinedSize(fn.node_def, lib, memo, active, depth + 1);
+      active.pop();
+      memo.set(fname, size);
+    }
+    total += size;
+  }
+  return total;
+}
+
+function formatCount(n: number): string {
+  return n < 1e15 ? String(Math.round(n)) : n.toExponential(2);
 }
 
 function calledFunction(n: NodeDef, lib: Map<string, FunctionDef>): string | null {
@@ -78,7 +144,10 @@ function inlineCall(call: NodeDef, fn: FunctionDef, layouts: Record<string, Outp
   sig.input_arg.forEach((a, i) => argValue.set(a.name, dataInputs[i]));
 
   const body = new Map<string, NodeDef>();
-  for (const n of fn.node_def) body.set(n.name, n);
+  for (const n of fn.node_def) {
+    if (body.has(n.name)) throw err.badGraph(call.name, `function '${sig.name}' has two nodes named '${n.name}'`, call.op);
+    body.set(n.name, n);
+  }
 
   const substituted = new Map<string, NodeDef>();
   for (const n of fn.node_def) substituted.set(n.name, { ...n, attr: substituteAttrs(n.attr, callAttrs, call, sig.name) });

@@ -11,7 +11,12 @@ import type { GraphDef, NodeDef } from '../proto/types.js';
  * @param stopAt tensor names that become inputs: what only they need is dropped too
  */
 export function pruneGraphDef(gd: GraphDef, outputs: readonly string[], stopAt: readonly string[] = []): GraphDef {
-  const byName = new Map(gd.node.map((n) => [n.name, n]));
+  const byName = new Map<string, NodeDef>();
+  for (const n of gd.node) {
+    // Which of two same-named nodes an input means is undecidable; TensorFlow refuses such graphs.
+    if (byName.has(n.name)) throw err.badGraph(n.name, 'two nodes have this name', n.op);
+    byName.set(n.name, n);
+  }
   const stopNodes = new Set(stopAt.map((s) => parseTensorRef(s)?.node ?? s));
   const keep = new Set<string>();
   const stack: string[] = [];

@@ -64,7 +64,9 @@ function codec<M>(typeName: string, shortName: string): Codec<M> {
       try {
         msg = t.decode(bytes);
       } catch (e) {
-        throw err.badProtobuf(file, shortName, e instanceof Error ? e.message : String(e));
+        const why = e instanceof Error ? e.message : String(e);
+        // protobufjs stops where protoc does (CodedInputStream's default recursion limit).
+        throw err.badProtobuf(file, shortName, why === 'max depth exceeded' ? `messages nested more than ${protobuf.util.recursionLimit} deep` : why);
       }
       return t.toObject(msg, TO_OBJECT) as M;
     },

@@ -19,10 +19,18 @@ export function shapeToProto(shape: readonly number[] | null): TensorShapeProto 
 }
 
 /**
+ * Largest splat constant (fewer values than elements: the last one repeats) expanded by default:
+ * 16M elements, 64 MiB as float32. Such a constant costs a few bytes of the file and its full
+ * size in memory, so a hostile file could otherwise ask for gigabytes; real models' splats
+ * (zeros, ones, fills) stay far below this.
+ */
+export const MAX_SPLAT_ELEMENTS = 1 << 24;
+
+/**
  * Decode a TensorProto. `where` names the node or file for errors. `maxElements` bounds the
  * allocation for splat constants (a hostile proto can claim a huge shape with one value).
  */
-export function tensorFromProto(tp: TensorProto, where: string, maxElements = 1 << 28): TensorValue {
+export function tensorFromProto(tp: TensorProto, where: string, maxElements = MAX_SPLAT_ELEMENTS): TensorValue {
   const dtype = dtypeFromTf(tp.dtype);
   if (!dtype) throw err.badGraph(where, `tensor has unknown dtype ${tp.dtype}`);
   const shape = shapeFromProto(tp.tensor_shape);
@@ -33,7 +41,7 @@ export function tensorFromProto(tp: TensorProto, where: string, maxElements = 1 
   if (dtype === 'string') {
     const vals = tp.string_val;
     if (vals.length !== n && !(vals.length === 1 && n <= maxElements)) {
-      throw err.badGraph(where, `string tensor of ${n} elements has ${vals.length} values`);
+      throw err.badGraph(where, `string tensor of ${n} elements has ${vals.length} value${vals.length === 1 ? '' : 's'}${vals.length === 1 ? ` (more than the ${maxElements} elements tfconv expands one value to)` : ''}`);
     }
     return { dtype, shape, data: vals.length === n ? vals : Array.from({ length: n }, () => vals[0]) };
   }
@@ -49,7 +57,9 @@ export function tensorFromProto(tp: TensorProto, where: string, maxElements = 1 
 
   const vals = typedValues(tp, dtype);
   if (vals.length > n) throw err.badGraph(where, `tensor of ${n} elements has ${vals.length} values`);
-  if (vals.length < n && n > maxElements) throw err.badGraph(where, `constant of ${n} elements is too large`);
+  if (vals.length < n && n > maxElements) {
+    throw err.badGraph(where, `constant of ${n} elements given by ${vals.length} value${vals.length === 1 ? '' : 's'} is larger than the ${maxElements} elements tfconv expands such constants to`);
+  }
   const perElement = dtype === 'complex64' || dtype === 'complex128' ? 2 : 1;
   const out = new info.array(n * perElement);
   if (out instanceof BigInt64Array || out instanceof BigUint64Array) {

@@ -155,10 +155,12 @@ export function resolveAsset(file: string, dir: string, name: string): string {
     throw err.unsafePath(file, `asset file name ${show} escapes the assets/ directory`);
   }
   if (fs.existsSync(resolved)) {
+    // Compared with the SavedModel directory's own assets/, not with where assets/ leads: an
+    // assets/ that is itself a link to /etc must not make /etc/passwd an asset.
     const real = fs.realpathSync(resolved);
-    const realAssets = fs.realpathSync(assetsDir);
+    const realAssets = path.join(fs.realpathSync(dir), 'assets');
     if (!real.startsWith(realAssets + path.sep)) {
-      throw err.unsafePath(file, `asset ${show} is a symbolic link leading outside the assets/ directory`);
+      throw err.unsafePath(file, `asset ${show} leads outside the assets/ directory through a symbolic link`);
     }
   }
   return resolved;

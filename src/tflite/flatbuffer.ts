@@ -30,6 +30,13 @@ export interface FbTable {
 /** FlatBuffers' Verifier defaults, which TFLite uses. */
 export const FB_MAX_DEPTH = 64;
 export const FB_MAX_TABLES = 1_000_000;
+/**
+ * Decoded elements allowed beyond one per byte of the file. Every table, vector element and
+ * string takes file bytes of its own unless offsets share it, which writers do for a few strings
+ * and empty vectors; a file whose offsets share tables thousands of times (8 KB decoding into a
+ * million tensor tables) is refused before it costs memory.
+ */
+export const FB_SHARING_ALLOWANCE = 1 << 16;
 
 const MAX_UOFFSET = 0x7fffffff;
 
@@ -40,7 +47,7 @@ const utf8 = new TextDecoder('utf-8');
  * range and aligned, table inside the buffer), every field's bytes lie inside its table, every
  * offset is non-zero and lands inside the buffer, every vector and string fits in the bytes left.
  * Work is bounded: at most FB_MAX_TABLES tables and about one decoded element per byte of input
- * (plus a fixed allowance), so offsets shared many times cannot make a small file decode into a
+ * (plus FB_SHARING_ALLOWANCE), so offsets shared many times cannot make a small file decode into a
  * huge object.
  */
 export class FbReader {
@@ -54,7 +61,7 @@ export class FbReader {
     this.bytes = bytes;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.len = bytes.byteLength;
-    this.budget = bytes.byteLength + 1_000_000;
+    this.budget = bytes.byteLength + FB_SHARING_ALLOWANCE;
   }
 
   fail(why: string, at?: number): never {

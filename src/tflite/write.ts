@@ -39,7 +39,9 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
   const m = prepare(model, options);
   const estimate = estimateSize(m);
   if (estimate > TFLITE_MAX_BYTES) throw err.modelTooLarge(estimate);
-  const b = new Builder(Math.max(1024, estimate));
+  // A multiple of 16: FlatBuffers align from the end of the buffer, so the file (its last bytes)
+  // then starts 16-aligned too, and so does every buffer's data in the returned view.
+  const b = new Builder(Math.ceil(Math.max(1024, estimate) / 16) * 16);
   try {
     const root = writeModel(new FbWriter(b), m);
     b.finish(root, FILE_IDENTIFIER);
@@ -48,8 +50,10 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
     if (e instanceof Error && /beyond 2 gigabytes/.test(e.message)) throw err.modelTooLarge(estimate);
     throw e;
   }
-  // A standalone copy of exactly the file's bytes (the builder's buffer is larger).
-  return b.asUint8Array().slice();
+  // A view of the file's bytes at the end of the builder's buffer, not a copy: the buffer was
+  // sized by the estimate, so its unused head is small, while a copy would hold every weight a
+  // second time at the peak of the conversion.
+  return b.asUint8Array();
 }
 
 /** Writes the model to `file` atomically (a temporary file in the same directory, then rename). */

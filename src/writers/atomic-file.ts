@@ -1,28 +1,87 @@
 // Atomic output: everything is written under a temporary name in the destination's own
 // directory (so the final rename stays on one filesystem) and renamed into place only when
-// complete. A killed process leaves at most a temporary file, never a partial output.
+// complete. A killed process leaves at most a temporary file, never a partial output; the next
+// write of the same file removes temporaries that processes no longer running left behind.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { err } from '../errors/index.js';
 
 let counter = 0;
 
-/** A fresh temporary path beside `file`. */
+/** Host names may hold characters that do not belong in a file name. */
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+const TEMP_MARK = '.tfconv-tmp-';
+
+/** A fresh temporary path beside `file`: `.<name>.tfconv-tmp-<host>-<pid>-<n>`. */
 export function tempPathFor(file: string): string {
   counter++;
-  return path.join(path.dirname(file), `.${path.basename(file)}.tfconv-tmp-${process.pid}-${counter}`);
+  return path.join(path.dirname(file), `.${path.basename(file)}${TEMP_MARK}${HOST}-${process.pid}-${counter}`);
+}
+
+/**
+ * Removes the temporaries of `file` left by tfconv processes of this host that are gone (killed
+ * mid-write). Temporaries of running processes, and of other hosts sharing the directory, stay.
+ * Returns the paths removed.
+ */
+export function removeStaleTemps(file: string): string[] {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}${TEMP_MARK}${HOST}-`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-\d+$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processRuns(pid)) continue;
+    removeQuietly(path.join(dir, name));
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, as another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Test hook (TFCONV_TEST_PAUSE_WRITE=mid|rename): announce on stderr and wait, half-way through
+ * writing the temporary file or just before renaming it, so a test can kill the process there.
+ */
+function pauseForTest(where: 'mid' | 'rename', tmp: string): void {
+  if (process.env.TFCONV_TEST_PAUSE_WRITE !== where) return;
+  fs.writeSync(2, `tfconv: test pause (${where}) writing ${tmp}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
 }
 
 /** Write `bytes` to `file` atomically. */
 export function writeFileAtomic(file: string, bytes: Uint8Array | string): void {
-  const tmp = tempPathFor(file);
+  const data = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  const f = new AtomicFile(file);
   try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
+    const half = data.byteLength >> 1;
+    f.write(data.subarray(0, half));
+    pauseForTest('mid', f.tmp);
+    f.write(data.subarray(half));
+    f.close();
+    pauseForTest('rename', f.tmp);
+    f.commit();
   } catch (e) {
-    removeQuietly(tmp);
-    throw err.writeFailed(file, errnoMessage(e));
+    f.abort();
+    throw e;
   }
 }
 
@@ -33,6 +92,7 @@ export class AtomicFile {
   private written = 0;
 
   constructor(readonly file: string) {
+    removeStaleTemps(file);
     this.tmp = tempPathFor(file);
     try {
       this.fd = fs.openSync(this.tmp, 'wx');

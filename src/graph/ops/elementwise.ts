@@ -1,10 +1,12 @@
 // Elementwise ops: one line per op, stamped over families (unary, binary with broadcasting,
 // comparison, logical). Each entry gives the scalar function used when folding constants.
 
+import { dtypeFromTf } from '../../core/dtype.js';
 import type { TensorValue } from '../../core/tensor.js';
 import { numElements } from '../../core/tensor.js';
+import { err } from '../../errors/index.js';
 import type { Node } from '../ir.js';
-import type { OpTable, TfOpSemantics } from './types.js';
+import type { InferInput, OpTable, TfOpSemantics } from './types.js';
 import { broadcastIndexer, broadcastShapes, makeValue, numbers, sameShape } from './util.js';
 
 type Unary = (x: number) => number;
@@ -80,9 +82,38 @@ function integralDivision(op: string, fn: Binary): Binary {
   return fn;
 }
 
+/**
+ * Elementwise ops take `count` inputs (any number for AddN) of one dtype, which their T attribute
+ * names when it is set: a graph that says otherwise is refused here, naming the node, rather than
+ * exported as an op TFLite would reject or miscompute.
+ */
+function checkInputs(n: Node, xs: readonly InferInput[], count: number | null): void {
+  if (count !== null ? xs.length !== count : xs.length === 0) {
+    throw err.badGraph(n.name, `${n.op} takes ${count ?? 'at least 1'} input${count === 1 ? '' : 's'} but the node has ${xs.length}`, n.op);
+  }
+  // Dtypes guessed behind an op tfconv cannot interpret prove nothing; that op is reported anyway.
+  if (xs.some((x) => x.guessed)) return;
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i].dtype !== xs[0].dtype) {
+      throw err.badGraph(n.name, `input ${i} is ${xs[i].dtype} but input 0 is ${xs[0].dtype}; ${n.op} takes inputs of one dtype`, n.op);
+    }
+  }
+  if (n.hasAttr('T')) {
+    const t = n.attrs.T;
+    const declared = t?.value === 'type' && t.type !== undefined ? dtypeFromTf(t.type) : undefined;
+    if (declared !== undefined && declared !== xs[0].dtype) {
+      throw err.badGraph(n.name, `attribute T is ${declared} but the node's inputs are ${xs[0].dtype}`, n.op);
+    }
+  }
+}
+
 function unary(op: string, fn: Unary): TfOpSemantics {
   return {
-    infer: (_n, [x]) => [{ dtype: x.dtype, shape: sameShape(x.shape) }],
+    infer: (n, xs) => {
+      checkInputs(n, xs, 1);
+      const x = xs[0] as InferInput;
+      return [{ dtype: x.dtype, shape: sameShape(x.shape) }];
+    },
     evaluate: (_n, [x]) => {
       const v = numbers(x);
       const out = new Float64Array(v.length);
@@ -95,7 +126,11 @@ function unary(op: string, fn: Unary): TfOpSemantics {
 
 function binary(op: string, fn: Binary, resultBool: boolean): TfOpSemantics {
   return {
-    infer: (n, [a, b]) => [{ dtype: resultBool ? 'bool' : a.dtype, shape: broadcastShapes(n, a.shape, b.shape) }],
+    infer: (n, xs) => {
+      checkInputs(n, xs, 2);
+      const [a, b] = xs as [InferInput, InferInput];
+      return [{ dtype: resultBool ? 'bool' : a.dtype, shape: broadcastShapes(n, a.shape, b.shape) }];
+    },
     evaluate: (n, [a, b]) => {
       const shape = broadcastShapes(n, a.shape, b.shape) as number[];
       const f = !resultBool && !isFloatValue(a) ? integralDivision(op, fn) : fn;
@@ -138,7 +173,10 @@ function erf(x: number): number {
 
 function addNOp(): TfOpSemantics {
   return {
-    infer: (n, xs) => [{ dtype: xs[0].dtype, shape: xs.reduce((s, x) => broadcastShapes(n, s, x.shape), xs[0].shape) }],
+    infer: (n, xs) => {
+      checkInputs(n, xs, null);
+      return [{ dtype: xs[0].dtype, shape: xs.reduce((s, x) => broadcastShapes(n, s, x.shape), xs[0].shape) }];
+    },
     evaluate: (_n, xs) => {
       const acc = new Float64Array(numbers(xs[0]));
       for (const x of xs.slice(1)) {
@@ -156,7 +194,11 @@ export const elementwiseOps: OpTable = {
   ...Object.fromEntries(Object.entries(COMPARE).map(([op, fn]) => [op, binary(op, fn, true)])),
   AddN: addNOp(),
   LeakyRelu: {
-    infer: (_n, [x]) => [{ dtype: x.dtype, shape: sameShape(x.shape) }],
+    infer: (n, xs) => {
+      checkInputs(n, xs, 1);
+      const x = xs[0] as InferInput;
+      return [{ dtype: x.dtype, shape: sameShape(x.shape) }];
+    },
     evaluate: (n: Node, [x]) => {
       const alpha = n.attrFloat('alpha', 0.2);
       const v = numbers(x);

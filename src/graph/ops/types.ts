@@ -17,6 +17,11 @@ export interface InferInput {
    * computed from it. Only ops with `acceptsDeadInputs` (Merge) ever see one.
    */
   dead?: boolean;
+  /**
+   * The dtype is a guess: the tensor comes (directly or through other ops) from an op tfconv has
+   * no semantics for, whose output dtype was read from its attributes as best as could be.
+   */
+  guessed?: boolean;
 }
 
 export interface InferOutput {

@@ -94,6 +94,7 @@ export class TensorBundle {
       const proto = BundleEntryCodec.decode(table[i].value, `${indexFile} (entry '${key}')`);
       entries.set(key, entryInfo(indexFile, key, proto, header.num_shards));
     }
+    checkNoOverlap(indexFile, entries);
     const indexBlocks = {
       data: dataBlocks.length,
       snappy: dataBlocks.filter((b) => b.compression === SNAPPY_COMPRESSION).length,
@@ -145,6 +146,26 @@ export class TensorBundle {
       out.set(e.key, this.read(e.key));
     }
     return out;
+  }
+}
+
+/**
+ * TensorFlow writes every tensor's bytes once, one after another: two entries whose bytes overlap
+ * mean a damaged or crafted index (20000 keys naming one large tensor would make reading the
+ * bundle read that tensor 20000 times). Empty tensors take no bytes and are left out.
+ */
+function checkNoOverlap(indexFile: string, entries: ReadonlyMap<string, BundleEntryInfo>): void {
+  const stored = [...entries.values()].filter((e) => !e.sliced && e.size > 0);
+  stored.sort((a, b) => a.shardId - b.shardId || a.offset - b.offset);
+  for (let i = 1; i < stored.length; i++) {
+    const a = stored[i - 1] as BundleEntryInfo;
+    const b = stored[i] as BundleEntryInfo;
+    if (a.shardId === b.shardId && b.offset < a.offset + a.size) {
+      throw err.badBundle(
+        indexFile,
+        `entries '${a.key}' (bytes ${a.offset}..${a.offset + a.size}) and '${b.key}' (bytes ${b.offset}..${b.offset + b.size}) overlap in shard ${a.shardId}`,
+      );
+    }
   }
 }
 
