@@ -222,12 +222,10 @@ export function assembleSavedModel(spec: SavedModelSpec): SavedModelLayout {
   for (const f of library) for (const n of f.node_def) ops.add(n.op);
   const opDefs: OpDef[] = [];
   for (const op of [...ops].sort()) {
-    if (BUILDER_OPS.includes(op)) opDefs.push(opDef(op));
-    else {
-      const d = spec.extraOpDefs?.get(op);
-      if (!d) throw err.internal(`builder wrote op ${op} without an OpDef`);
-      opDefs.push(d);
-    }
+    // The model's own OpDef first: it is the one its nodes' attributes follow.
+    const d = spec.extraOpDefs?.get(op) ?? (BUILDER_OPS.includes(op) ? opDef(op) : undefined);
+    if (!d) throw err.internal(`builder wrote op ${op} without an OpDef`);
+    opDefs.push(d);
   }
 
   const inputsSorted = sortedByKey(spec.inputs);

@@ -68,6 +68,7 @@ export const ErrorCode = {
   // --- quantization ---
   QUANTIZATION: 'QUANTIZATION',
   NO_REPRESENTATIVE_DATA: 'NO_REPRESENTATIVE_DATA',
+  QAT_UNSUPPORTED: 'QAT_UNSUPPORTED',
   // --- model builder ---
   BAD_MODEL_SPEC: 'BAD_MODEL_SPEC',
   // --- internal: a bug in tfconv, not the user's fault ---
@@ -284,6 +285,10 @@ export const err = {
       `--full-integer: ${total} node${total === 1 ? '' : 's'} of ${ops.length} op type${ops.length === 1 ? '' : 's'} would stay float: ${parts.join('; ')}`,
       { op: ops[0]?.op, node: ops[0]?.nodes[0] },
     );
+  },
+  /** `tfconv qat`: a model fake quantization cannot be inserted into, and why (one line). */
+  unsupportedForQat(file: string, what: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.QAT_UNSUPPORTED, `${file}: cannot insert fake quantization: ${what}: ${why}`, { file });
   },
   noRepresentativeData(): TfconvError {
     return new TfconvError(

@@ -26,6 +26,7 @@ import { BuiltinOperator } from '../tflite/index.js';
 import type { TensorRange } from './calibrate.js';
 import { learnedRange } from './learned-range.js';
 import {
+  type Affine,
   INT8,
   type QuantizedConstant,
   asymmetricParams,
@@ -34,6 +35,7 @@ import {
   quantizeTensorInt8,
   quantizeWeightsSymmetric,
   sameParams,
+  stored,
   valueRange,
 } from './math.js';
 import type { InferenceType } from './options.js';
@@ -222,7 +224,7 @@ export function quantizeGraphInt8(g: Graph, plan: Int8Plan, ranges: RangeMap, op
   const rangeParams = (t: Tensor): QuantParams => {
     const r = ranges.get(t);
     if (!r) throw err.internal(`no range for tensor '${t.name}'`);
-    if (r.learned) return perTensor(learnedParams({ min: [r.min], max: [r.max], axis: null, ...r.learned })[0]);
+    if (r.learned) return perTensor(stored(learnedParams({ min: [r.min], max: [r.max], axis: null, ...r.learned })[0] as Affine));
     return perTensor(asymmetricParams(r.min, r.max, INT8));
   };
   const anyLearnedWeights = [...plan.quantized].some((n) => (int8RuleFor(n.op)?.weights ?? []).some((w) => {

@@ -80,8 +80,12 @@ export function affineFromRange(rmin: number, rmax: number, r: IntRange): Affine
   return { scale, zeroPoint: zeroPoint === 0 ? 0 : zeroPoint };
 }
 
-/** The parameters with the scale as the file stores it (float32). */
-function stored(p: Affine): Affine {
+/**
+ * The parameters with the scale as the file stores it (float32): what the int8 path computes
+ * with (biases at input x weight scale, levels), so learned and calibrated ranges that give the
+ * same file also give the same integers.
+ */
+export function stored(p: Affine): Affine {
   return { scale: Math.fround(p.scale), zeroPoint: p.zeroPoint };
 }
 

@@ -30,6 +30,7 @@ import {
   quantParams,
   quantizeWeightsSymmetric,
   quantizeWith,
+  stored,
   symmetricParams,
 } from './math.js';
 
@@ -175,7 +176,7 @@ export interface LearnedWeights {
  */
 export function quantizeLearnedWeights(w: TensorValue, r: LearnedRange, axis: number | null, zeroPoint: boolean): LearnedWeights | null {
   if (r.numBits > 8) return null;
-  const params = learnedParams(r);
+  const params = learnedParams(r).map(stored);
   const perTensor = r.axis === null;
   const symmetric = params.every((p) => p.zeroPoint === 0);
   const compatible = perTensor || r.axis === axis;
