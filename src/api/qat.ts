@@ -9,7 +9,7 @@
 
 import { type ConvertedGraphs, type ConvertOptions, convertToGraphs } from '../convert/convert.js';
 import type { DType } from '../core/dtype.js';
-import { err } from '../errors/index.js';
+import { CUSTOM_OPS_ADVICE, ErrorCode, TfconvError, err } from '../errors/index.js';
 import { parseTensorRef } from '../graph/from-graphdef.js';
 import { type GraphModel, type GraphModelVariable, graphSavedModel, graphVariable } from '../builder/graph-model.js';
 import type { PreparedGraph } from '../prepare/index.js';
@@ -81,14 +81,23 @@ export async function qat(model: string, options: QatOptions): Promise<QatResult
   });
   const t0 = performance.now();
   const log = options.log ?? (() => {});
-  const converted = convertToGraphs(model, {
-    ...(options.tagSet !== undefined ? { tagSet: options.tagSet } : {}),
-    ...(options.signature !== undefined ? { signatures: [options.signature] } : {}),
-    ...(options.inputArrays ? { inputArrays: options.inputArrays } : {}),
-    ...(options.outputArrays ? { outputArrays: options.outputArrays } : {}),
-    ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
-    log,
-  });
+  let converted: ConvertedGraphs;
+  try {
+    converted = convertToGraphs(model, {
+      ...(options.tagSet !== undefined ? { tagSet: options.tagSet } : {}),
+      ...(options.signature !== undefined ? { signatures: [options.signature] } : {}),
+      ...(options.inputArrays ? { inputArrays: options.inputArrays } : {}),
+      ...(options.outputArrays ? { outputArrays: options.outputArrays } : {}),
+      ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}),
+      log,
+    });
+  } catch (e) {
+    // Custom ops are no way out here: fake quantization needs a model that converts to builtins.
+    if (e instanceof TfconvError && e.code === ErrorCode.UNSUPPORTED_OPS) {
+      throw err.unsupportedForQat(model, 'the model does not convert to TFLite builtins', e.message.replace(CUSTOM_OPS_ADVICE, ''));
+    }
+    throw e;
+  }
   const plan = await planQat(converted, { ...options, log, progress: options.progress === true });
   const p = converted.prepared[0] as PreparedGraph;
   const inserted = insertFakeQuant(p, plan);

@@ -86,6 +86,9 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.USAGE,
 // expected; they never include a stack trace or a raw exception dump.
 // ---------------------------------------------------------------------------------------------
 
+/** The advice unsupported-op errors end with (commands without --allow-custom-ops drop it). */
+export const CUSTOM_OPS_ADVICE = '; use --allow-custom-ops to write them as custom ops';
+
 export const err = {
   // --- usage ---
   usage(message: string): TfconvError {
@@ -234,7 +237,7 @@ export const err = {
     const hint = context.hint ? `; ${context.hint}` : '';
     return new TfconvError(
       ErrorCode.UNSUPPORTED_OPS,
-      `${where}${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}; use --allow-custom-ops to write them as custom ops${hint}`,
+      `${where}${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}${CUSTOM_OPS_ADVICE}${hint}`,
       { op: ops[0]?.op },
     );
   },

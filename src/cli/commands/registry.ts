@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import type { CliIO } from '../io.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
+import { qatCommand } from './qat.js';
 import { runCommand } from './run.js';
 
 export interface CliCommand {
@@ -17,4 +18,4 @@ export interface CliCommand {
   handler: (args: Record<string, unknown>, io: CliIO) => Promise<number>;
 }
 
-export const commands: CliCommand[] = [optimizeCommand, inspectCommand, runCommand];
+export const commands: CliCommand[] = [optimizeCommand, inspectCommand, runCommand, qatCommand];
