@@ -217,7 +217,8 @@ function describeGraphModel(model: string, options: QatOptions, converted: Conve
   if (p.frozenReads.length > 0) {
     for (const r of p.frozenReads) addRead(r.node, r.variable, true);
   } else {
-    for (const w of frozenGraphWeights(inserted.graphDef)) addRead(w.node, w.node, w.trainable);
+    // Before insertion: a kernel is read by its op directly there.
+    for (const w of frozenGraphWeights(p.graphDef)) addRead(w.node, w.node, w.trainable);
   }
   for (const r of inserted.ranges) {
     const v = graphVariable(uniqueName(r.name), r.value, true);

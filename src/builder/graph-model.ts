@@ -114,7 +114,8 @@ function modelFunctionOf(m: GraphModel, opDefs: ReadonlyMap<string, OpDef>): { d
   };
 
   const fb = new FunctionBuilder(FUNCTION_NAMES.model);
-  const taken = new Set(gd.node.map((n) => n.name));
+  // Argument names must differ from body node names (the input Placeholders are not in the body).
+  const taken = new Set(gd.node.filter((n) => !inputNodes.has(n.name)).map((n) => n.name));
   const argName = (base: string): string => {
     let name = normalizeArgName(base) || 'arg';
     for (let k = 1; taken.has(name); k++) name = `${normalizeArgName(base)}_${k}`;

@@ -401,7 +401,8 @@ function signatureWrapper(spec: SavedModelSpec, captured: SavedVariableSpec[]): 
   const fb = new FunctionBuilder(FN.signature);
   const inputs = sortedByKey(spec.inputs);
   const argOf = new Map<string, string>();
-  for (const x of inputs) argOf.set(x.key, fb.arg({ name: x.key, type: x.dtype, shape: x.shape, argAttr: { shape: x.shape, userName: x.key } }));
+  // Argument names follow TF's normalization (lower case, '_' for other characters); the key is the user name.
+  for (const x of inputs) argOf.set(x.key, fb.arg({ name: normalizeArgName(x.key), type: x.dtype, shape: x.shape, argAttr: { shape: x.shape, userName: x.key } }));
   // TF names a signature function's captured resources "unknown", "unknown_0", "unknown_1", ...
   const resources = captured.map((v, i) =>
     fb.arg({ name: i === 0 ? 'unknown' : `unknown_${i - 1}`, type: DT.RESOURCE, shape: [], handle: { dtype: DT.FLOAT, shape: v.shape } }),

@@ -160,7 +160,10 @@ function weightNotes(r: Int8RewriteReport, where: string): string[] {
     }
   }
   if (r.derivedWeights.length) {
-    notes.push(`${where}${r.derivedWeights.length} weight tensor${r.derivedWeights.length === 1 ? ' has' : 's have'} no learned range; quantized symmetric from its values (e.g. '${r.derivedWeights[0]}')`);
+    notes.push(
+      `${where}${r.derivedWeights.length} weight tensor${r.derivedWeights.length === 1 ? ' carries' : 's carry'} no learned range (none was trained, or a batch norm was folded into ` +
+        `fake-quantized weights); quantized symmetric from ${r.derivedWeights.length === 1 ? 'its' : 'their'} values (e.g. '${r.derivedWeights[0]}')`,
+    );
   }
   return notes;
 }

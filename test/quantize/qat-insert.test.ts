@@ -18,7 +18,7 @@ import type { TensorValue } from '../../src/core/tensor.js';
 import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { readTensorFile } from '../../src/io/index.js';
 import { SavedModelCodec } from '../../src/proto/index.js';
-import type { FunctionDef, SavedModel } from '../../src/proto/types.js';
+import type { FunctionDef, MetaGraphDef, SavedModel } from '../../src/proto/types.js';
 import { collectRanges } from '../../src/quantize/collect-ranges.js';
 import { planInt8, tensorsNeedingRanges } from '../../src/quantize/int8-rewrite.js';
 import { loadRepresentative } from '../../src/quantize/representative.js';
@@ -40,9 +40,16 @@ const CALIBRATION = sharedData('kws-mfcc/calibration.npy');
 const EVALUATION = sharedData('kws-mfcc/evaluation.npy');
 const SL = fixture('siliconlabs-micro-speech-tf1/model.pb');
 const AE0 = fixture('tf2onnx-test-models/ae0/frozen.pb');
+const FC_LAYERS = fixture('tf2onnx-test-models/fc-layers/frozen.pb');
 
 function readProto(dir: string): SavedModel {
   return SavedModelCodec.decode(new Uint8Array(fs.readFileSync(path.join(dir, "saved_model.pb"))), dir);
+}
+
+function firstMetaGraph(sm: SavedModel): MetaGraphDef {
+  const mg = sm.meta_graphs[0];
+  assert.ok(mg);
+  return mg;
 }
 
 function modelFunction(sm: SavedModel): FunctionDef {
@@ -133,8 +140,10 @@ test('demo CNN: FakeQuant after the input and every ReLU layer, per-channel on c
   assert.equal((valueOf('model/re_lu/Relu/act_quant/min').data as Float32Array)[0], 0);
   assert.equal(valueOf('input_1/act_quant/min').dtype, 'float32');
 
-  // What TensorFlow's loaders rely on holds: references, names, attributes, bound variables.
+  // What TensorFlow's loaders rely on holds: references, names, attributes, bound variables
+  // (and for the builder's own demo, whose layout this one shares).
   assert.deepEqual(checkMetaGraph(mg), []);
+  assert.deepEqual(checkMetaGraph(firstMetaGraph(readProto(DEMO))), []);
 });
 
 test('the written model reads back: inspect --ops --variables, and optimize --verify matches the TF reference (FakeQuant computed by both)', async (t) => {
@@ -296,6 +305,23 @@ test('round trip on the demo CNN (--representative random): the same int8 model 
   t.diagnostic(`outputs: max ${o.lsb} LSB, argmax ${o.agree}/50`);
   assert.ok(o.lsb <= 1, `${o.lsb} LSB`);
   assert.equal(o.agree, 50);
+});
+
+test('a frozen GraphDef (fc-layers): the layers\' constants become variables; the round trip is post-training int8', async (t) => {
+  if (!need(t, FC_LAYERS)) return;
+  const dir = tmpDir(t);
+  const out = path.join(dir, 'fc-qat');
+  const r = await qat(FC_LAYERS, { output: out, representative: 'random' });
+  // 3 kernels and 3 biases, then 4 activation ranges and 3 per-tensor weight ranges.
+  assert.deepEqual(r.variables, { count: 20, trainable: 20, ranges: 14 });
+  assert.deepEqual(checkMetaGraph(firstMetaGraph(readProto(out))), []);
+  const ptq = await optimize(FC_LAYERS, { output: path.join(dir, 'ptq.tflite'), quantize: { ...INT8_IO, representative: 'random' } });
+  const viaQat = await optimize(out, { output: path.join(dir, 'qat.tflite'), quantize: INT8_IO });
+  const c = compareQuantized(ptq.conversion.model, viaQat.conversion.model);
+  t.diagnostic(JSON.stringify(c));
+  // No batch norm: every scale bit-identical, weights and biases identical.
+  assert.deepEqual([c.weightLsb, c.biasDiff, c.zeroPointDiff, c.maxWeightScaleUlps], [0, 0, 0, 0]);
+  assert.equal(c.activationScalesEqual, c.activationScales);
 });
 
 test('without --representative the ranges start at [-6, 6], said in a note; the model still converts to int8 without data', async (t) => {

@@ -471,6 +471,33 @@ test('int8 without a range for an input, or for a model without learned ranges, 
   await assert.rejects(convertQuantized(KWS, { mode: 'int8' }), (e: unknown) => e instanceof TfconvError && e.code === 'NO_REPRESENTATIVE_DATA');
 });
 
+test('one quantizer: a QAT graph calibrates only what has no learned range when data is given, and takes exclusions', async (t) => {
+  if (!need(t, SL, SL_TFLITE)) return;
+  const io = { mode: 'int8', inferenceInputType: 'int8', inferenceOutputType: 'int8' } as const;
+  const q = await convertQuantized(SL, { ...io, representative: 'random', calibrationSamples: 10 }, CUT);
+  assert.ok(q.notes.includes('int8 from learned ranges: 2 FakeQuant ranges used, 1 calibrated'), q.notes.join('\n'));
+  assert.ok(q.notes.some((n) => n.startsWith('int8: calibrated (minmax) on 10 seeded random normal samples')), q.notes.join('\n'));
+  // The input's range is calibrated; everything else is as learned (the official file's parameters).
+  const learned = await convertQuantized(SL, INT8_IO, CUT);
+  const params = (g: Graph, name: string) => tensorNamed(g, name).quant;
+  assert.notDeepEqual(params(q.graphs[0], 'Reshape_2'), params(learned.graphs[0], 'Reshape_2'));
+  for (const name of ['Conv2D', 'Reshape_3', 'MatMul', 'labels_softmax']) assert.deepEqual(params(q.graphs[0], name), params(learned.graphs[0], name), name);
+  // Exclusions work as for calibrated graphs: the softmax runs in float after a DEQUANTIZE.
+  const ex = await convertQuantized(SL, { ...INT8_IO, inferenceOutputType: 'float32', excludeOps: ['Softmax'] }, CUT);
+  assert.deepEqual(ex.graphs[0].nodes.map((n) => n.op.slice(4)), ['CONV_2D', 'RESHAPE', 'FULLY_CONNECTED', 'DEQUANTIZE', 'SOFTMAX']);
+  assert.ok(ex.notes.some((n) => n.includes('kept in float (between DEQUANTIZE/QUANTIZE): SOFTMAX x1 (--exclude-ops Softmax)')), ex.notes.join('\n'));
+  const m = await loadTflite(t, ex.bytes, 'excluded softmax');
+  const y = m.run([{ dtype: 'int8', shape: SHAPE, data: new Int8Array(1960).fill(-100) }])[0].data as Float32Array;
+  assert.ok(Math.abs(y.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  // An int8 output after the float softmax would need its range, which training did not learn.
+  await assert.rejects(
+    convertQuantized(SL, { ...INT8_IO, excludeOps: ['Softmax'] }, CUT),
+    (e: unknown) => e instanceof TfconvError && e.message === "1 tensor has no learned quantization range ('labels_softmax'); pass --representative PATH to calibrate them",
+  );
+  // --full-integer refuses the exclusion, in one line.
+  await assert.rejects(convertQuantized(SL, { ...INT8_IO, excludeOps: ['Softmax'], fullInteger: true }, CUT), /--full-integer: conflicts with the exclusions/);
+});
+
 test('CLI: optimize --quantize int8 with --input-range, the size ratio, and one-line option errors', async (t) => {
   if (!need(t, SL)) return;
   const dir = tmpDir(t);
