@@ -34,7 +34,7 @@ import { globalAvgPoolToMean } from '../passes/global-avg-pool-to-mean.js';
 import { constNode } from '../prepare/freeze-variables.js';
 import type { PreparedGraph } from '../prepare/index.js';
 import { tensorFromProto } from '../proto/tensor-proto.js';
-import type { AttrValue, GraphDef, NodeDef } from '../proto/types.js';
+import type { AttrValue, GraphDef, NodeDef, TensorShapeProto } from '../proto/types.js';
 import type { TensorRange } from './calibrate.js';
 import { collectRanges } from './collect-ranges.js';
 import { type Int8Rule, int8RuleFor } from './rules.js';
@@ -355,6 +355,14 @@ function variableBase(node: string): string {
 
 export function insertFakeQuant(p: PreparedGraph, plan: QatPlan): InsertedGraph {
   const nodes = p.graphDef.node.map((n) => ({ ...n, input: n.input.slice() }));
+  const original = new Map(p.graphDef.node.map((n) => [n.name, n]));
+  /** The recorded shape of a tensor (its producer's `_output_shapes`), as TF writes it on every node. */
+  const shapeOf = (ref: string): TensorShapeProto | null => {
+    const r = parseTensorRef(ref);
+    return (r && original.get(r.node)?.attr._output_shapes?.list?.shape[r.index]) ?? null;
+  };
+  const withShape = (n: NodeDef, shape: TensorShapeProto | null): NodeDef =>
+    shape ? { ...n, attr: { ...n.attr, _output_shapes: { value: 'list', list: { ...EMPTY_LIST, shape: [shape] } } } } : n;
   const names = new Set(nodes.map((n) => n.name));
   const unique = (base: string): string => {
     let name = base;
@@ -400,7 +408,7 @@ export function insertFakeQuant(p: PreparedGraph, plan: QatPlan): InsertedGraph 
     const varBase = `${key ?? `${variableBase(r.node)}${suffix}`}/act_quant`;
     const min = rangeRead(base, varBase, 'min', [a.min], true);
     const max = rangeRead(base, varBase, 'max', [a.max], true);
-    const fq = fakeQuant(unique(`${base}/FakeQuantWithMinMaxVars`), 'FakeQuantWithMinMaxVars', display(a.tensor), min, max, false);
+    const fq = withShape(fakeQuant(unique(`${base}/FakeQuantWithMinMaxVars`), 'FakeQuantWithMinMaxVars', display(a.tensor), min, max, false), shapeOf(a.tensor));
     for (const n of nodes) n.input = n.input.map((s) => (!s.startsWith('^') && canon(s) === a.tensor ? fq.name : s));
     for (const o of outputs) if (canon(o.tensor) === a.tensor) o.tensor = fq.name;
     added.push(fq);
@@ -420,21 +428,25 @@ export function insertFakeQuant(p: PreparedGraph, plan: QatPlan): InsertedGraph 
     const max = rangeRead(base, varBase, 'max', w.max, perTensor);
     if (w.kind === 'depthwise') {
       const [h, wd, c, m] = w.shape as [number, number, number, number];
-      const flatShape = constNode(unique(`${base}/flat_shape`), { dtype: 'int32', shape: [4], data: Int32Array.of(h, wd, 1, c * m) });
-      const shape = constNode(unique(`${base}/shape`), { dtype: 'int32', shape: [4], data: Int32Array.of(h, wd, c, m) });
-      const flat = reshape(unique(`${base}/flatten`), kernel, flatShape.name);
-      const fq = fakeQuant(unique(`${base}/FakeQuantWithMinMaxVarsPerChannel`), 'FakeQuantWithMinMaxVarsPerChannel', flat.name, min, max, true);
-      const back = reshape(unique(`${base}/restore`), fq.name, shape.name);
+      const flatDims = [h, wd, 1, c * m];
+      const flatShape = withShape(constNode(unique(`${base}/flat_shape`), { dtype: 'int32', shape: [4], data: Int32Array.from(flatDims) }), dims([4]));
+      const shape = withShape(constNode(unique(`${base}/shape`), { dtype: 'int32', shape: [4], data: Int32Array.of(h, wd, c, m) }), dims([4]));
+      const flat = withShape(reshape(unique(`${base}/flatten`), kernel, flatShape.name), dims(flatDims));
+      const fq = withShape(fakeQuant(unique(`${base}/FakeQuantWithMinMaxVarsPerChannel`), 'FakeQuantWithMinMaxVarsPerChannel', flat.name, min, max, true), dims(flatDims));
+      const back = withShape(reshape(unique(`${base}/restore`), fq.name, shape.name), dims(w.shape));
       added.push(flatShape, shape, flat, fq, back);
       op.input[w.input] = back.name;
     } else {
-      const fq = fakeQuant(
-        unique(`${base}/${perTensor ? 'FakeQuantWithMinMaxVars' : 'FakeQuantWithMinMaxVarsPerChannel'}`),
-        perTensor ? 'FakeQuantWithMinMaxVars' : 'FakeQuantWithMinMaxVarsPerChannel',
-        kernel,
-        min,
-        max,
-        true,
+      const fq = withShape(
+        fakeQuant(
+          unique(`${base}/${perTensor ? 'FakeQuantWithMinMaxVars' : 'FakeQuantWithMinMaxVarsPerChannel'}`),
+          perTensor ? 'FakeQuantWithMinMaxVars' : 'FakeQuantWithMinMaxVarsPerChannel',
+          kernel,
+          min,
+          max,
+          true,
+        ),
+        dims(w.shape),
       );
       added.push(fq);
       op.input[w.input] = fq.name;
@@ -483,6 +495,12 @@ export function renameRef(ref: string, renames: ReadonlyMap<string, string>): st
   const to = renames.get(r.node);
   if (to === undefined) return ref;
   return ref === r.node ? to : `${to}:${r.index}`;
+}
+
+const EMPTY_LIST = { s: [], i: [], f: [], b: [], type: [], shape: [], tensor: [], func: [] };
+
+function dims(shape: readonly number[]): TensorShapeProto {
+  return { dim: shape.map((size) => ({ size, name: '' })), unknown_rank: false };
 }
 
 function reshape(name: string, x: string, shape: string): NodeDef {

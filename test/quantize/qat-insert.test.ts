@@ -284,6 +284,11 @@ test('round trip on kws: qat (calibration.npy) then optimize --quantize int8 is 
   // Measured 0 LSB and 200/200.
   assert.ok(o.lsb <= 1, `${o.lsb} LSB`);
   assert.equal(o.agree, rows.length);
+  // As float, the 12 activation FakeQuants (those on weights fold) compute what the TF reference
+  // computes (measured 3e-7 on the logits).
+  const float = await optimize(out, { output: path.join(dir, 'float.tflite'), verify: { samples: 2, seed: 1 } });
+  assert.equal(float.ops.FAKE_QUANT, 12);
+  assert.ok(float.verify?.pass, JSON.stringify(float.verify?.outputs));
 });
 
 test('round trip on the demo CNN (--representative random): the same int8 model as post-training quantization', async (t) => {
