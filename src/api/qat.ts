@@ -98,7 +98,7 @@ export async function qat(model: string, options: QatOptions): Promise<QatResult
     }
     throw e;
   }
-  const plan = await planQat(converted, { ...options, log, progress: options.progress === true });
+  const plan = await planQat(converted, { ...options, progress: options.progress === true });
   const p = converted.prepared[0] as PreparedGraph;
   const inserted = insertFakeQuant(p, plan);
   const graphModel = describeGraphModel(model, options, converted, inserted);

@@ -21,7 +21,7 @@
 //   conv stays as it is: its per-channel scale maps the kernel's symmetric per-channel grid onto
 //   the folded kernel's, so the converter's folded weights land on the grid post-training
 //   quantization would choose.
-// Every min and max is a variable (./../builder/graph-model.ts writes the graph with them), so
+// Every min and max is a variable (src/builder/graph-model.ts writes the graph with them), so
 // ranges can be trained or assigned like any weight.
 
 import type { ConvertedGraphs } from '../convert/convert.js';
@@ -52,7 +52,6 @@ export interface QatPlanOptions extends RepresentativeOptions {
   percentile?: number;
   /** Draw a progress bar while calibrating. */
   progress?: boolean;
-  log?: (message: string) => void;
 }
 
 /** An activation to fake-quantize: the TF tensor ("node" or "node:k") and its range. */
