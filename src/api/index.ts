@@ -1,4 +1,4 @@
-// The public API: `import { optimize, inspect, run, report } from 'tfconv'`. The CLI is a thin layer over
+// The public API: `import { optimize, inspect, run, report, qat } from 'tfconv'`. The CLI is a thin layer over
 // these functions and takes the same options. Every failure a user can cause is a TfconvError
 // with a stable `code` (see docs/api.md).
 
@@ -19,6 +19,7 @@ export {
 export type { InputReport, LayerReport, OutputReport, FloatOp, ModelSummary, LayerQuantization } from '../report/report.js';
 export type { WeightReport } from '../report/weights.js';
 export { run, type NamedTensor, type RunInput, type RunOptions, type TensorValue } from './run.js';
+export { qat, type QatOptions, type QatResult } from './qat.js';
 export { type CacheKey, type CachedConversion, cacheKey, convertCached, defaultCacheDir, inputFiles } from './cache.js';
 export { ErrorCode, type ErrorSubject, TfconvError, isTfconvError } from '../errors/index.js';
 export type { QuantizeOptions } from '../quantize/options.js';

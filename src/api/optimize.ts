@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import { type ConversionResult, type ConvertOptions, type ConvertedGraphs, convertToGraphs, exportGraphsIndexed } from '../convert/convert.js';
 import { type Graph, type Tensor, provenance } from '../graph/ir.js';
 import { type QuantReport, type ReportHints, type ReportOptions, buildReport, reportFormatOf, writeReport } from '../report/index.js';
-import { QAT_REPRESENTATIVE_UNUSED } from '../quantize/qat-int8.js';
 import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
 import { loadRepresentative } from '../quantize/representative.js';
 import { err } from '../errors/index.js';
@@ -106,8 +105,7 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
     tensorMaps = q.tensorMaps;
-    // The data did serve: the report ran both models on it.
-    notes.push(...q.notes.filter((n) => !(options.report && n === QAT_REPRESENTATIVE_UNUSED)));
+    notes.push(...q.notes);
   }
   const exported = exportGraphsIndexed(graphs);
   const conversion: ConversionResult = { ...converted, graphs, notes, model: exported.model, bytes: exported.bytes };

@@ -63,6 +63,35 @@ export function checkOutputPath(output: string, modelPath: string): void {
   if (!fs.existsSync(parent) || !fs.statSync(parent).isDirectory()) throw err.writeFailed(output, `directory ${path.dirname(output)} does not exist`);
 }
 
+/**
+ * Refuse an output directory (a SavedModel to write) that is the input model, lies inside it, or
+ * holds it (replacing the directory would delete the input); an existing file, or a non-empty
+ * directory without `overwrite`, is refused before any work is done.
+ */
+export function checkOutputDir(output: string, modelPath: string, overwrite: boolean): void {
+  const out = realish(path.resolve(output));
+  const model = realish(path.resolve(modelPath));
+  if (out === model) throw err.unsafePath(output, 'the output would overwrite the input model');
+  if (model.startsWith(out + path.sep)) throw err.unsafePath(output, 'the output directory holds the input model, which writing it would delete');
+  let modelDir = model;
+  try {
+    if (!fs.statSync(model).isDirectory()) modelDir = path.dirname(model);
+  } catch {
+    return;
+  }
+  if (fs.existsSync(path.join(modelDir, 'saved_model.pb')) && out.startsWith(modelDir + path.sep)) {
+    throw err.unsafePath(output, 'the output would be written inside the input SavedModel');
+  }
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(out);
+  } catch {
+    st = null;
+  }
+  if (st && !st.isDirectory()) throw err.unsafePath(output, 'the output path is a file; a SavedModel is a directory');
+  if (st && !overwrite && fs.readdirSync(out).length > 0) throw err.writeFailed(output, 'directory exists and is not empty (pass --overwrite to replace it)');
+}
+
 /** The real path of `p`, or of its parent joined with its name when `p` does not exist yet. */
 function realish(p: string): string {
   try {

@@ -101,6 +101,19 @@ export class FunctionBuilder {
     return n;
   }
 
+  /** Add a NodeDef as it is (a node of an existing graph, its references already in body form). */
+  raw(n: NodeDef): NodeDef {
+    if (this.nodeNames.has(n.name)) throw new Error(`builder: duplicate node ${n.name} in ${this.name}`);
+    this.nodeNames.add(n.name);
+    this.nodes.push(n);
+    return n;
+  }
+
+  /** Whether a node of this name exists. */
+  hasNode(name: string): boolean {
+    return this.nodeNames.has(name);
+  }
+
   finish(spec: {
     outputs: { name: string; type: number; ref: string }[];
     controlOutputs: string[];

@@ -62,6 +62,13 @@ const NUMBER_TYPES = [
   DT.BFLOAT16, DT.UINT16, DT.COMPLEX128, DT.HALF, DT.UINT32, DT.UINT64,
 ];
 
+/** FakeQuantWithMinMaxVars and its per-channel twin have the same OpDef (min/max scalars or [d]). */
+const FAKE_QUANT_VARS: OpSpec = {
+  inputs: [fixed('inputs', DT.FLOAT), fixed('min', DT.FLOAT), fixed('max', DT.FLOAT)],
+  outputs: [fixed('outputs', DT.FLOAT)],
+  attrs: [attr('num_bits', 'int', { default: attrI(8) }), attr('narrow_range', 'bool', { default: attrB(false) })],
+};
+
 const SPECS: Record<string, OpSpec> = {
   // --- graph plumbing ---
   Placeholder: {
@@ -275,6 +282,9 @@ const SPECS: Record<string, OpSpec> = {
     outputs: [t('output', 'T')],
     attrs: [attr('T', 'type'), INDEX_TYPE('Tpaddings')],
   },
+  // --- fake quantization (tfconv qat; array_ops.cc) ---
+  FakeQuantWithMinMaxVars: FAKE_QUANT_VARS,
+  FakeQuantWithMinMaxVarsPerChannel: FAKE_QUANT_VARS,
 };
 
 /** The ops the builder can write. */

@@ -21,6 +21,11 @@
 // variables/: the TensorBundle, keys "layer_with_weights-K/<attr>/.ATTRIBUTES/VARIABLE_VALUE",
 //   tensors appended in SaveV2 order, then _CHECKPOINTABLE_OBJECT_GRAPH (the same bytes as Const).
 //
+// The assembly is generic (assembleSavedModel): any model function with its inputs, outputs and
+// captured variables, and any tree of trackable objects holding the variables, gets this layout;
+// buildSavedModel describes a BuiltModel (Keras layers) that way, and `tfconv qat`
+// (src/quantize/qat-insert.ts) a prepared inference graph.
+//
 // Left out of Keras's layout: the optimizer and metric objects, keras_api / regularization_losses
 // bookkeeping objects, the per-layer call functions (__call__, call_and_return_...), and Keras's
 // metadata (keras_metadata.pb): tf.saved_model.load and the C++ loader do not need them; Keras's
@@ -36,6 +41,7 @@ import type {
   FunctionDef,
   MetaGraphDef,
   NodeDef,
+  OpDef,
   SavedConcreteFunction,
   SavedModel,
   SavedObject,
@@ -104,36 +110,131 @@ export interface SavedModelLayout {
   objectGraph: TrackableObjectGraph;
 }
 
+/** A variable as the SavedModel describes it (float32: the save and restore functions assume it). */
+export interface SavedVariableSpec {
+  /** The variable's name and VarHandleOp shared_name. */
+  name: string;
+  shape: number[];
+  trainable: boolean;
+  synchronization: number;
+  aggregation: number;
+}
+
+/** A model input or output: its signature key (also the argument name) and float32 shape. */
+export interface IoSpec {
+  key: string;
+  dtype: number;
+  shape: readonly number[];
+}
+
+/** The trackable objects under the root: user objects holding variables (and each other). */
+export type TrackableSpec =
+  | { kind: 'user'; identifier: string; children: [string, TrackableSpec][] }
+  | { kind: 'variable'; variable: SavedVariableSpec };
+
+export interface SavedModelSpec {
+  /** In the model function's argument order. */
+  inputs: IoSpec[];
+  /** In the model function's result order (the serving signature's outputs follow it). */
+  outputs: IoSpec[];
+  /** Every variable, in the order of the top-level VarHandleOps. */
+  variables: SavedVariableSpec[];
+  /** The model function, named FN.model, and the variables of its trailing resource arguments. */
+  modelFunction: { def: FunctionDef; captured: SavedVariableSpec[] };
+  /** The root object: its identifier and children; `signatures` and `_default_save_signature` are added. */
+  root: { identifier: string; children: [string, TrackableSpec][] };
+  /** The checkpoint value of a variable, produced when the writer reaches it. */
+  value: (v: SavedVariableSpec) => TensorSource;
+  /** OpDefs of ops outside the builder's table (e.g. from the model the graph came from). */
+  extraOpDefs?: ReadonlyMap<string, OpDef>;
+}
+
+/** The function names tfconv writes (TF's numbers are a global trace counter; ours are fixed). */
+export const FUNCTION_NAMES = FN;
+
 /** Assemble saved_model.pb and the checkpoint of a model; tensors are generated only when read. */
 export function buildSavedModel(model: BuiltModel): SavedModelLayout {
-  const objects = buildObjectGraph(model);
+  const fnModel = emitModelFunction(model, FN.model);
+  const io = (x: SymbolicTensor): IoSpec => ({ key: x.layer, dtype: DT.FLOAT, shape: x.shape });
+  return assembleSavedModel({
+    inputs: model.inputs.map(io),
+    outputs: model.outputs.map(io),
+    variables: model.variables,
+    modelFunction: fnModel,
+    root: { identifier: '_tf_keras_network', children: kerasChildren(model) },
+    value: (v) => () => generateTensor(v.shape, (v as VariableSpec).init, model.seed, v.name),
+  });
+}
+
+/** Keras's children of a functional model: its layers (twice for layers with weights) and variable lists. */
+function kerasChildren(model: BuiltModel): [string, TrackableSpec][] {
+  const children: [string, TrackableSpec][] = [];
+  const varObjs = new Map<string, TrackableSpec>();
+  let weighted = 0;
+  model.layers.forEach((layer, i) => {
+    const o: TrackableSpec = { kind: 'user', identifier: layer.config.kind === 'input' ? '_tf_keras_input_layer' : '_tf_keras_layer', children: [] };
+    for (const v of layer.variables) {
+      const vo: TrackableSpec = { kind: 'variable', variable: v };
+      varObjs.set(v.name, vo);
+      o.children.push([v.attribute, vo]);
+    }
+    // Keras tracks a layer with weights twice; the first name is the one checkpoint keys use.
+    if (layer.variables.length > 0) children.push([`layer_with_weights-${weighted++}`, o]);
+    children.push([`layer-${i}`, o]);
+  });
+  children.push(['variables', variableList(model.variables, varObjs)]);
+  children.push(['trainable_variables', variableList(model.variables.filter((v) => v.trainable), varObjs)]);
+  return children;
+}
+
+/**
+ * A trackable_list_wrapper of variables (children "0", "1", ...), sharing the variable objects in
+ * `known` (so each variable is one object however many parents it has).
+ */
+export function variableList(vars: readonly SavedVariableSpec[], known: Map<string, TrackableSpec>): TrackableSpec {
+  const children: [string, TrackableSpec][] = vars.map((v, i) => {
+    let o = known.get(v.name);
+    if (!o) known.set(v.name, (o = { kind: 'variable', variable: v }));
+    return [String(i), o];
+  });
+  return { kind: 'user', identifier: 'trackable_list_wrapper', children };
+}
+
+/** saved_model.pb and the checkpoint of any model function with its variables and objects. */
+export function assembleSavedModel(spec: SavedModelSpec): SavedModelLayout {
+  const objects = buildObjectGraph(spec);
   const ckptGraph = objects.checkpointGraph;
   const ckptBytes = TrackableObjectGraphCodec.encode(ckptGraph);
-  const keyOf = (v: VariableSpec): string => objects.keys.get(v.name) as string;
+  const keyOf = (v: SavedVariableSpec): string => objects.keys.get(v.name) as string;
 
-  const fnModel = emitModelFunction(model, FN.model);
-  const captured = fnModel.captured;
+  const captured = spec.modelFunction.captured;
   const ckptOrder = objects.variableOrder;
 
   const library: FunctionDef[] = [
-    fnModel.def,
-    signatureWrapper(model, captured),
+    spec.modelFunction.def,
+    signatureWrapper(spec, captured),
     saveFunction(ckptOrder, keyOf),
     restoreFunction(ckptOrder, keyOf),
   ].sort((a, b) => (a.signature.name < b.signature.name ? -1 : 1));
 
-  const graph = topLevelGraph(model, captured, ckptOrder, ckptBytes);
+  const graph = topLevelGraph(spec, captured, ckptOrder, ckptBytes);
   const ops = new Set<string>(graph.map((n) => n.op));
   for (const f of library) for (const n of f.node_def) ops.add(n.op);
-  for (const op of ops) if (!BUILDER_OPS.includes(op)) throw err.internal(`builder wrote op ${op} without an OpDef`);
+  const opDefs: OpDef[] = [];
+  for (const op of [...ops].sort()) {
+    // The model's own OpDef first: it is the one its nodes' attributes follow.
+    const d = spec.extraOpDefs?.get(op) ?? (BUILDER_OPS.includes(op) ? opDef(op) : undefined);
+    if (!d) throw err.internal(`builder wrote op ${op} without an OpDef`);
+    opDefs.push(d);
+  }
 
-  const inputsSorted = sortedByLayer(model.inputs);
+  const inputsSorted = sortedByKey(spec.inputs);
   const serving: SignatureDef = {
     inputs: Object.fromEntries(
-      inputsSorted.map((x) => [x.layer, { name: `serving_default_${x.layer}:0`, dtype: DT.FLOAT, tensor_shape: shapeProto(x.shape) }]),
+      inputsSorted.map((x) => [x.key, { name: `serving_default_${x.key}:0`, dtype: x.dtype, tensor_shape: shapeProto(x.shape) }]),
     ),
     outputs: Object.fromEntries(
-      model.outputs.map((o, i) => [o.layer, { name: `StatefulPartitionedCall:${i}`, dtype: DT.FLOAT, tensor_shape: shapeProto(o.shape) }]),
+      spec.outputs.map((o, i) => [o.key, { name: `StatefulPartitionedCall:${i}`, dtype: o.dtype, tensor_shape: shapeProto(o.shape) }]),
     ),
     method_name: 'tensorflow/serving/predict',
     defaults: {},
@@ -148,7 +249,7 @@ export function buildSavedModel(model: BuiltModel): SavedModelLayout {
   const metaGraph: MetaGraphDef = {
     meta_info_def: {
       meta_graph_version: '',
-      stripped_op_list: { op: [...ops].sort().map(opDef) },
+      stripped_op_list: { op: opDefs },
       tags: ['serve'],
       tensorflow_version: WRITER_VERSION,
       tensorflow_git_version: WRITER_GIT_VERSION,
@@ -168,10 +269,10 @@ export function buildSavedModel(model: BuiltModel): SavedModelLayout {
     collection_def: { saved_model_main_op: { kind: 'node_list', node_list: { value: ['NoOp'] } } },
     signature_def: { __saved_model_init_op: initOp, serving_default: serving },
     asset_file_def: [],
-    object_graph_def: objects.savedGraph(fnModel.captured),
+    object_graph_def: objects.savedGraph(captured),
   };
 
-  const checkpoint: [string, TensorSource][] = ckptOrder.map((v) => [keyOf(v), () => generateTensor(v.shape, v.init, model.seed, v.name)]);
+  const checkpoint: [string, TensorSource][] = ckptOrder.map((v) => [keyOf(v), spec.value(v)]);
   checkpoint.push([OBJECT_GRAPH_KEY, (): TensorValue => ({ dtype: 'string', shape: [], data: [ckptBytes] })]);
   return { savedModel: { saved_model_schema_version: 1, meta_graphs: [metaGraph] }, checkpoint, keys: objects.keys, objectGraph: ckptGraph };
 }
@@ -223,10 +324,10 @@ function callNode(name: string, fn: string, inputs: string[], tin: number[], tou
   });
 }
 
-function topLevelGraph(model: BuiltModel, captured: VariableSpec[], ckptOrder: VariableSpec[], ckptBytes: Uint8Array): NodeDef[] {
+function topLevelGraph(spec: SavedModelSpec, captured: SavedVariableSpec[], ckptOrder: SavedVariableSpec[], ckptBytes: Uint8Array): NodeDef[] {
   const nodes: NodeDef[] = [];
   const T_FLOAT = attrType(DT.FLOAT);
-  for (const v of model.variables) {
+  for (const v of spec.variables) {
     nodes.push(
       makeNode({
         name: v.name,
@@ -247,10 +348,10 @@ function topLevelGraph(model: BuiltModel, captured: VariableSpec[], ckptOrder: V
       device: '/device:CPU:0',
     }),
   );
-  const inputs = sortedByLayer(model.inputs);
+  const inputs = sortedByKey(spec.inputs);
   for (const x of inputs) {
     nodes.push(
-      makeNode({ name: `serving_default_${x.layer}`, op: 'Placeholder', attrs: { dtype: T_FLOAT, shape: attrShape(shapeProto(x.shape)) }, shapes: [x.shape] }),
+      makeNode({ name: `serving_default_${x.key}`, op: 'Placeholder', attrs: { dtype: attrType(x.dtype), shape: attrShape(shapeProto(x.shape)) }, shapes: [x.shape] }),
     );
   }
   const nIn = inputs.length;
@@ -258,10 +359,10 @@ function topLevelGraph(model: BuiltModel, captured: VariableSpec[], ckptOrder: V
     callNode(
       'StatefulPartitionedCall',
       FN.signature,
-      [...inputs.map((x) => `serving_default_${x.layer}`), ...captured.map((v) => v.name)],
-      [...inputs.map(() => DT.FLOAT), ...captured.map(() => DT.RESOURCE)],
-      model.outputs.map(() => DT.FLOAT),
-      model.outputs.map((o) => o.shape),
+      [...inputs.map((x) => `serving_default_${x.key}`), ...captured.map((v) => v.name)],
+      [...inputs.map((x) => x.dtype), ...captured.map(() => DT.RESOURCE)],
+      spec.outputs.map((o) => o.dtype),
+      spec.outputs.map((o) => o.shape),
       captured.map((_, i) => nIn + i),
     ),
   );
@@ -296,23 +397,24 @@ function topLevelGraph(model: BuiltModel, captured: VariableSpec[], ckptOrder: V
 // ---------------------------------------------------------------------------------------------
 
 /** serving_default's function: inputs by name (sorted), the variables, a call of the model function. */
-function signatureWrapper(model: BuiltModel, captured: VariableSpec[]): FunctionDef {
+function signatureWrapper(spec: SavedModelSpec, captured: SavedVariableSpec[]): FunctionDef {
   const fb = new FunctionBuilder(FN.signature);
-  const inputs = sortedByLayer(model.inputs);
+  const inputs = sortedByKey(spec.inputs);
   const argOf = new Map<string, string>();
-  for (const x of inputs) argOf.set(x.layer, fb.arg({ name: x.layer, type: DT.FLOAT, shape: x.shape, argAttr: { shape: x.shape, userName: x.layer } }));
+  // Argument names follow TF's normalization (lower case, '_' for other characters); the key is the user name.
+  for (const x of inputs) argOf.set(x.key, fb.arg({ name: normalizeArgName(x.key), type: x.dtype, shape: x.shape, argAttr: { shape: x.shape, userName: x.key } }));
   // TF names a signature function's captured resources "unknown", "unknown_0", "unknown_1", ...
   const resources = captured.map((v, i) =>
     fb.arg({ name: i === 0 ? 'unknown' : `unknown_${i - 1}`, type: DT.RESOURCE, shape: [], handle: { dtype: DT.FLOAT, shape: v.shape } }),
   );
-  const nIn = model.inputs.length;
+  const nIn = spec.inputs.length;
   const call = fb.node({
     name: 'StatefulPartitionedCall',
     op: 'StatefulPartitionedCall',
-    inputs: [...model.inputs.map((x) => argOf.get(x.layer) as string), ...resources],
+    inputs: [...spec.inputs.map((x) => argOf.get(x.key) as string), ...resources],
     attrs: {
-      Tin: attrTypes([...model.inputs.map(() => DT.FLOAT), ...captured.map(() => DT.RESOURCE)]),
-      Tout: attrTypes(model.outputs.map(() => DT.FLOAT)),
+      Tin: attrTypes([...spec.inputs.map((x) => x.dtype), ...captured.map(() => DT.RESOURCE)]),
+      Tout: attrTypes(spec.outputs.map((o) => o.dtype)),
       f: attrFunc(FN.model),
       config: attrS(''),
       config_proto: attrS(CONFIG_PROTO),
@@ -320,12 +422,12 @@ function signatureWrapper(model: BuiltModel, captured: VariableSpec[]): Function
       _collective_manager_ids: attrInts([]),
       _read_only_resource_inputs: attrInts(captured.map((_, i) => nIn + i)),
     },
-    shapes: model.outputs.map((o) => o.shape),
+    shapes: spec.outputs.map((o) => o.shape),
   });
-  const outputs = model.outputs.map((o, i) => {
+  const outputs = spec.outputs.map((o, i) => {
     const name = i === 0 ? 'Identity' : `Identity_${i}`;
-    fb.node({ name, op: 'Identity', inputs: [bodyRef(call, i), '^NoOp'], attrs: { T: attrType(DT.FLOAT) }, shapes: [o.shape] });
-    return { name: name.toLowerCase(), type: DT.FLOAT, ref: `${name}:output:0` };
+    fb.node({ name, op: 'Identity', inputs: [bodyRef(call, i), '^NoOp'], attrs: { T: attrType(o.dtype) }, shapes: [o.shape] });
+    return { name: name.toLowerCase(), type: o.dtype, ref: `${name}:output:0` };
   });
   fb.node({ name: 'NoOp', op: 'NoOp', inputs: ['^StatefulPartitionedCall'], attrs: { _acd_function_control_output: attrB(true) }, shapes: [] });
   return fb.finish({ outputs, controlOutputs: ['StatefulPartitionedCall'], attrs: EAGER_FUNCTION_ATTRS });
@@ -335,7 +437,7 @@ const CPU_ANY = '/device:CPU:*';
 const CPU_0 = '/device:CPU:0';
 
 /** TF's _traced_save: SaveV2 of every variable and the object graph into a temporary shard, then MergeV2Checkpoints. */
-function saveFunction(vars: VariableSpec[], keyOf: (v: VariableSpec) => string): FunctionDef {
+function saveFunction(vars: SavedVariableSpec[], keyOf: (v: SavedVariableSpec) => string): FunctionDef {
   const fb = new FunctionBuilder(FN.save);
   const S = attrType(DT.STRING);
   const prefix = fb.arg({ name: 'file_prefix', type: DT.STRING, shape: [], argAttr: { shape: [], userName: 'file_prefix' } });
@@ -396,7 +498,7 @@ function saveFunction(vars: VariableSpec[], keyOf: (v: VariableSpec) => string):
 }
 
 /** TF's _traced_restore: RestoreV2 of every key, each assigned to the variable handle passed in. */
-function restoreFunction(vars: VariableSpec[], keyOf: (v: VariableSpec) => string): FunctionDef {
+function restoreFunction(vars: SavedVariableSpec[], keyOf: (v: SavedVariableSpec) => string): FunctionDef {
   const fb = new FunctionBuilder(FN.restore);
   const S = attrType(DT.STRING);
   const prefix = fb.arg({ name: 'file_prefix', type: DT.STRING, shape: [], argAttr: { shape: [], userName: 'file_prefix' } });
@@ -451,7 +553,7 @@ function restoreFunction(vars: VariableSpec[], keyOf: (v: VariableSpec) => strin
 
 type ObjKind =
   | { kind: 'user'; identifier: string }
-  | { kind: 'variable'; variable: VariableSpec }
+  | { kind: 'variable'; variable: SavedVariableSpec }
   | { kind: 'function'; role: 'default_save_signature' | 'serving_default' };
 
 interface Obj {
@@ -471,28 +573,25 @@ function escapeLocalName(name: string): string {
   return name.replace(/\./g, '..').replace(/\//g, '.S');
 }
 
-function buildObjectGraph(model: BuiltModel) {
-  const root = obj({ kind: 'user', identifier: '_tf_keras_network' });
+function buildObjectGraph(spec: SavedModelSpec) {
+  const root = obj({ kind: 'user', identifier: spec.root.identifier });
+  // One Obj per TrackableSpec object (a variable listed by several parents is one object).
+  const made = new Map<TrackableSpec, Obj>();
   const varObjs = new Map<string, Obj>();
-  let weighted = 0;
-  model.layers.forEach((layer, i) => {
-    const o = obj({ kind: 'user', identifier: layer.config.kind === 'input' ? '_tf_keras_input_layer' : '_tf_keras_layer' });
-    for (const v of layer.variables) {
-      const vo = obj({ kind: 'variable', variable: v });
-      varObjs.set(v.name, vo);
-      o.children.push([v.attribute, vo]);
+  const make = (t: TrackableSpec): Obj => {
+    const known = made.get(t);
+    if (known) return known;
+    const o = obj(t.kind === 'user' ? { kind: 'user', identifier: t.identifier } : { kind: 'variable', variable: t.variable });
+    made.set(t, o);
+    if (t.kind === 'variable') {
+      if (varObjs.has(t.variable.name)) throw err.internal(`two trackable objects for variable ${t.variable.name}`);
+      varObjs.set(t.variable.name, o);
+    } else {
+      for (const [name, c] of t.children) o.children.push([name, make(c)]);
     }
-    // Keras tracks a layer with weights twice; the first name is the one checkpoint keys use.
-    if (layer.variables.length > 0) root.children.push([`layer_with_weights-${weighted++}`, o]);
-    root.children.push([`layer-${i}`, o]);
-  });
-  const list = (vars: VariableSpec[]): Obj => {
-    const l = obj({ kind: 'user', identifier: 'trackable_list_wrapper' });
-    vars.forEach((v, i) => l.children.push([String(i), varObjs.get(v.name) as Obj]));
-    return l;
+    return o;
   };
-  root.children.push(['variables', list(model.variables)]);
-  root.children.push(['trainable_variables', list(model.variables.filter((v) => v.trainable))]);
+  for (const [name, c] of spec.root.children) root.children.push([name, make(c)]);
   const signatures = obj({ kind: 'user', identifier: 'signature_map' });
   const servingFn = obj({ kind: 'function', role: 'serving_default' });
   signatures.children.push(['serving_default', servingFn]);
@@ -526,7 +625,8 @@ function buildObjectGraph(model: BuiltModel) {
   };
   const keys = new Map<string, string>();
   for (const o of order) if (o.spec.kind === 'variable') keys.set(o.spec.variable.name, `${pathOf(o).join('/')}/.ATTRIBUTES/VARIABLE_VALUE`);
-  const variableOrder = order.filter((o) => o.spec.kind === 'variable').map((o) => (o.spec as { variable: VariableSpec }).variable);
+  const variableOrder = order.filter((o) => o.spec.kind === 'variable').map((o) => (o.spec as { variable: SavedVariableSpec }).variable);
+  for (const v of spec.variables) if (!keys.has(v.name)) throw err.internal(`variable ${v.name} is not reachable from the root object`);
 
   const checkpointGraph: TrackableObjectGraph = {
     nodes: order.slice(0, trackableCount).map((o) => ({
@@ -539,7 +639,7 @@ function buildObjectGraph(model: BuiltModel) {
     })),
   };
 
-  const savedGraph = (captured: VariableSpec[]): SavedObjectGraph => {
+  const savedGraph = (captured: SavedVariableSpec[]): SavedObjectGraph => {
     const bound = captured.map((v) => (varObjs.get(v.name) as Obj).id);
     const nodes: SavedObject[] = order.map((o) => {
       const base = { children: o.children.map(([name, c]) => ({ node_id: c.id, local_name: name })), dependencies: [], slot_variables: [], registered_name: '' };
@@ -568,7 +668,7 @@ function buildObjectGraph(model: BuiltModel) {
             kind: 'bare_concrete_function',
             bare_concrete_function: {
               concrete_function_name: o.spec.role === 'serving_default' ? FN.signature : FN.model,
-              argument_keywords: sortedByLayer(model.inputs).map((x) => x.layer),
+              argument_keywords: sortedByKey(spec.inputs).map((x) => x.key),
               allowed_positional_arguments: 1,
               function_spec: functionSpec(o.spec.role === 'default_save_signature'),
             } as SavedObject['bare_concrete_function'],
@@ -578,13 +678,13 @@ function buildObjectGraph(model: BuiltModel) {
     const concrete: Record<string, SavedConcreteFunction> = {
       [FN.model]: {
         bound_inputs: bound,
-        canonicalized_input_signature: tuple([tuple(model.inputs.length === 1 ? [spec(model.inputs[0] as SymbolicTensor)] : [listOf(model.inputs.map(spec))]), dict({})]),
-        output_signature: dict(Object.fromEntries(model.outputs.map((o) => [o.layer, spec(o)]))),
+        canonicalized_input_signature: tuple([tuple(spec.inputs.length === 1 ? [tensorSpec(spec.inputs[0] as IoSpec)] : [listOf(spec.inputs.map(tensorSpec))]), dict({})]),
+        output_signature: dict(Object.fromEntries(spec.outputs.map((o) => [o.key, tensorSpec(o)]))),
       },
       [FN.signature]: {
         bound_inputs: bound,
-        canonicalized_input_signature: tuple([tuple([]), dict(Object.fromEntries(sortedByLayer(model.inputs).map((x) => [x.layer, spec(x)])))]),
-        output_signature: dict(Object.fromEntries(model.outputs.map((o) => [o.layer, spec(o)]))),
+        canonicalized_input_signature: tuple([tuple([]), dict(Object.fromEntries(sortedByKey(spec.inputs).map((x) => [x.key, tensorSpec(x)])))]),
+        output_signature: dict(Object.fromEntries(spec.outputs.map((o) => [o.key, tensorSpec(o)]))),
       },
     };
     return { nodes, concrete_functions: concrete };
@@ -599,9 +699,9 @@ const str = (s: string): StructuredValue => ({ kind: 'string_value', string_valu
 const listOf = (values: StructuredValue[]): StructuredValue => ({ kind: 'list_value', list_value: { values } });
 const tuple = (values: StructuredValue[]): StructuredValue => ({ kind: 'tuple_value', tuple_value: { values } });
 const dict = (fields: Record<string, StructuredValue>): StructuredValue => ({ kind: 'dict_value', dict_value: { fields } });
-const spec = (x: SymbolicTensor): StructuredValue => ({
+const tensorSpec = (x: IoSpec): StructuredValue => ({
   kind: 'tensor_spec_value',
-  tensor_spec_value: { name: x.layer, shape: shapeProto(x.shape), dtype: DT.FLOAT },
+  tensor_spec_value: { name: x.key, shape: shapeProto(x.shape), dtype: x.dtype },
 });
 
 /**
@@ -631,6 +731,6 @@ function functionSpec(varargs: boolean): unknown {
   };
 }
 
-function sortedByLayer(xs: readonly SymbolicTensor[]): SymbolicTensor[] {
-  return [...xs].sort((a, b) => (a.layer < b.layer ? -1 : a.layer > b.layer ? 1 : 0));
+function sortedByKey(xs: readonly IoSpec[]): IoSpec[] {
+  return [...xs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

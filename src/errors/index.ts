@@ -89,6 +89,7 @@ export const ErrorCode = {
   // --- quantization ---
   QUANTIZATION: 'QUANTIZATION',
   NO_REPRESENTATIVE_DATA: 'NO_REPRESENTATIVE_DATA',
+  QAT_UNSUPPORTED: 'QAT_UNSUPPORTED',
   // --- model builder ---
   BAD_MODEL_SPEC: 'BAD_MODEL_SPEC',
   // --- internal: a bug in tfconv, not the user's fault ---
@@ -105,6 +106,9 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.USAGE,
 // Message builders. Messages are one line, start with what they are about, and say what was
 // expected; they never include a stack trace or a raw exception dump.
 // ---------------------------------------------------------------------------------------------
+
+/** The advice unsupported-op errors end with (commands without --allow-custom-ops drop it). */
+export const CUSTOM_OPS_ADVICE = '; use --allow-custom-ops to write them as custom ops';
 
 export const err = {
   // --- usage ---
@@ -254,7 +258,7 @@ export const err = {
     const hint = context.hint ? `; ${context.hint}` : '';
     return new TfconvError(
       ErrorCode.UNSUPPORTED_OPS,
-      `${where}${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}; use --allow-custom-ops to write them as custom ops${hint}`,
+      `${where}${ops.length} unsupported op type${ops.length === 1 ? '' : 's'} (${total} node${total === 1 ? '' : 's'}): ${parts.join('; ')}${CUSTOM_OPS_ADVICE}${hint}`,
       { op: ops[0]?.op },
     );
   },
@@ -305,6 +309,10 @@ export const err = {
       `--full-integer: ${total} node${total === 1 ? '' : 's'} of ${ops.length} op type${ops.length === 1 ? '' : 's'} would stay float: ${parts.join('; ')}`,
       { op: ops[0]?.op, node: ops[0]?.nodes[0] },
     );
+  },
+  /** `tfconv qat`: a model fake quantization cannot be inserted into, and why (one line). */
+  unsupportedForQat(file: string, what: string, why: string): TfconvError {
+    return new TfconvError(ErrorCode.QAT_UNSUPPORTED, `${file}: cannot insert fake quantization: ${what}: ${why}`, { file });
   },
   noRepresentativeData(): TfconvError {
     return new TfconvError(

@@ -20,7 +20,13 @@ const PASS_THROUGH = new Set(['Identity', 'IdentityN']);
 /** Value of the variable created by node `name` (a VarHandleOp or VariableV2), if known. */
 export type VariableLookup = (name: string, node: NodeDef) => TensorValue | undefined;
 
-export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: string): GraphDef {
+/** A variable read frozen into a constant: the Const node and the graph's variable node. */
+export interface FrozenRead {
+  node: string;
+  variable: string;
+}
+
+export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: string, reads: FrozenRead[] = []): GraphDef {
   const byName = new Map(gd.node.map((n) => [n.name, n]));
 
   /** The VarHandleOp a resource input comes from, following identities. */
@@ -49,7 +55,9 @@ export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: st
   const out: NodeDef[] = [];
   for (const n of gd.node) {
     if (n.op === 'ReadVariableOp') {
-      out.push(constNode(n.name, valueOf(resourceSource(n.input[0], n))));
+      const v = resourceSource(n.input[0], n);
+      out.push(constNode(n.name, valueOf(v)));
+      reads.push({ node: n.name, variable: v.name });
     } else if (n.op === 'ResourceGather') {
       const value = valueOf(resourceSource(n.input[0], n));
       const table = constNode(`${n.name}/frozen_params`, value);
@@ -67,6 +75,7 @@ export function freezeVariables(gd: GraphDef, lookup: VariableLookup, source: st
       });
     } else if (TF1_VARIABLES.has(n.op)) {
       out.push(constNode(n.name, valueOf(n)));
+      reads.push({ node: n.name, variable: n.name });
     } else {
       out.push(n);
     }

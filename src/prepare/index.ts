@@ -17,12 +17,12 @@ import { numbers } from '../graph/ops/util.js';
 import { shapeFromProto, tensorFromProto } from '../proto/tensor-proto.js';
 import type { AttrValue, GraphDef, MetaGraphDef, NodeDef, TensorShapeProto } from '../proto/types.js';
 import { defaultsFromOpDefs, restoreDefaultAttrs } from './default-attrs.js';
-import { freezeVariables, type VariableLookup } from './freeze-variables.js';
+import { type FrozenRead, freezeVariables, type VariableLookup } from './freeze-variables.js';
 import { inlineFunctions } from './inline-functions.js';
 import { outputArgsFromOpDefs } from './op-output-args.js';
 import { droppedUpdates, pruneGraphDef } from './prune.js';
 
-export type { VariableLookup } from './freeze-variables.js';
+export type { FrozenRead, VariableLookup } from './freeze-variables.js';
 
 export interface GraphEndpoint {
   /** Signature key (or the tensor name for GraphDefs). */
@@ -47,6 +47,8 @@ export interface PreparedGraph {
   source: string;
   /** What the user should know about this graph (variable updates the conversion leaves out). */
   notes: string[];
+  /** Const nodes that were variable reads, and the variable each read (graph order). */
+  frozenReads: FrozenRead[];
 }
 
 export interface PrepareOptions {
@@ -127,7 +129,8 @@ function prepare(
   // Updates a TF2 function body runs for its side effect (an optimizer step in a `train`
   // signature) cannot be kept: variables become constants. Said, not silently dropped.
   const updates = droppedUpdates(g, outNames, inNames, pruneGraphDef(g, roots, inNames));
-  g = freezeVariables(g, variables, source);
+  const reads: FrozenRead[] = [];
+  g = freezeVariables(g, variables, source, reads);
   g = defaultsForUnfedPlaceholders(g, new Set(inNames.map((n) => (parseTensorRef(n) as { node: string }).node)));
   g = restoreDefaultAttrs(g, defaultAttrs);
   g = pruneGraphDef(g, roots, inNames);
@@ -143,7 +146,10 @@ function prepare(
     if (!n) throw err.badGraph(i.name, `input '${i.name}' is not in the graph`);
     return { ...i, dtype: placeholderDtype(n), shape: n.attr.shape?.shape ? shapeFromProto(n.attr.shape.shape) : null };
   });
-  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source, notes };
+  // Reads the final prune dropped are not part of the graph.
+  const kept = new Set(g.node.map((n) => n.name));
+  const frozenReads = reads.filter((r) => kept.has(r.node));
+  return { graphDef: g, inputs: resolvedInputs, outputs, signatureKey, source, notes, frozenReads };
 }
 
 /** Inner tensors named as inputs become Placeholders; what only they needed is already pruned. */

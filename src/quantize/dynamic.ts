@@ -24,7 +24,7 @@ import type { Graph, Node, Tensor } from '../graph/ir.js';
 import type { QuantizeContext, QuantizeResult } from './index.js';
 import type { QuantizeOptions } from './options.js';
 import { constantReaders, dequantizeFor, quantizedTensor, refreshOpVersions } from './rewrite.js';
-import { quantizeSymmetricWeights } from './weights.js';
+import { quantizeWeightsSymmetric } from './math.js';
 
 /** Constants smaller than this stay float (TFLite's minimum_elements_for_weights). */
 export const DYNAMIC_MIN_ELEMENTS = 1024;
@@ -104,7 +104,7 @@ export function quantizeGraphDynamic(g: Graph): DynamicStats {
     // The int8 tensor takes the float one's name when it replaces it everywhere.
     const only = uses === (readers.get(p.t)?.length ?? 0) && plans.get(p.t)?.size === 1;
     const name = only ? p.t.name : `${p.t.name}/int8${p.axis === null ? '' : `_axis${p.axis}`}`;
-    const q = quantizedTensor(g, name, quantizeSymmetricWeights(p.t.value as TensorValue, p.axis));
+    const q = quantizedTensor(g, name, quantizeWeightsSymmetric(p.t.value as TensorValue, p.axis));
     stats.quantized++;
     for (const r of p.hybrid) r.node.inputs[r.index] = q;
     if (p.weightOnly.length > 0) {

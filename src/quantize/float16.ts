@@ -9,7 +9,7 @@ import type { Graph } from '../graph/ir.js';
 import type { QuantizeContext, QuantizeResult } from './index.js';
 import type { QuantizeOptions } from './options.js';
 import { constantReaders, constantTensor, dequantizeFor, refreshOpVersions } from './rewrite.js';
-import { toFloat16 } from './weights.js';
+import { toFloat16 } from './math.js';
 
 /** Convert one graph's float32 constants in place; returns how many. */
 export function quantizeGraphFloat16(g: Graph): number {

@@ -1,11 +1,15 @@
 // The int8 rewrite: a float graph (TFLite ops) and activation ranges in, a full-integer graph out.
+// One quantizer for calibrated and QAT graphs: a range is either calibrated or learned (a
+// FakeQuant's, see ./qat.ts), and weights carrying a learned range keep their trained grid.
 //
 // planInt8 decides, from the rules table (./rules.ts) and the user's exclusions, which nodes run
-// in int8; quantizeGraphInt8 then
+// in int8; tensorsNeedingRanges says exactly which activations then need a range;
+// quantizeGraphInt8 then
 //   - gives every activation tensor of those nodes its int8 parameters (own range, the input's,
 //     or the kernel's fixed ones),
-//   - replaces their weights by symmetric int8 (per channel where the rule says) and biases by
-//     int32 at input_scale x weight_scale,
+//   - replaces their weights by int8: on their learned grid when they have one and the kernel can
+//     run it (./qat.ts quantizeLearnedWeights), else symmetric (per channel where the rule says),
+//     and biases by int32 at input_scale x weight_scale,
 //   - inserts QUANTIZE (float -> int8) where a quantized node reads a float tensor, DEQUANTIZE
 //     where a float node reads an int8 one, and QUANTIZE int8 -> int8 (requantize) where a kernel
 //     needs all inputs at the output's scale (CONCATENATION, ...),
@@ -20,17 +24,22 @@ import { type Graph, type Node, type QuantParams, Tensor, provenance } from '../
 import { LOWERINGS } from '../lower/table.js';
 import { BuiltinOperator } from '../tflite/index.js';
 import type { TensorRange } from './calibrate.js';
+import { learnedRange } from './learned-range.js';
 import {
+  type Affine,
   INT8,
+  type QuantizedConstant,
   asymmetricParams,
   perTensor,
   quantizeBias,
   quantizeTensorInt8,
   quantizeWeightsSymmetric,
   sameParams,
+  stored,
   valueRange,
 } from './math.js';
 import type { InferenceType } from './options.js';
+import { type WeightRequantization, learnedParams, quantizeLearnedWeights } from './qat.js';
 import { type Int8Rule, PER_CHANNEL_FC, int8RuleFor } from './rules.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -146,37 +155,82 @@ export interface Int8RewriteReport {
   requantizeOps: number;
   /** Bias values that did not fit int32 and were clamped. */
   clampedBias: number;
+  /** Weight tensors quantized on their learned (QAT) grid, exactly or as close as the kernel allows. */
+  learnedWeights: number;
+  /** Learned weights the kernel cannot run on their trained grid, and what was done instead. */
+  requantizedWeights: ({ name: string } & WeightRequantization)[];
+  /** Weights without a usable learned range, quantized from their values (only counted when others have one). */
+  derivedWeights: string[];
 }
 
-/** The ranges calibration found, by tensor. */
-export type RangeMap = ReadonlyMap<Tensor, TensorRange>;
+/**
+ * An activation's range: calibrated (widened to include 0, TFLite's calibration arithmetic) or
+ * learned (a FakeQuant's: quantized exactly as training's fake quantization, see ./qat.ts).
+ */
+export interface ActivationRange extends TensorRange {
+  learned?: { numBits: number; narrowRange: boolean };
+}
 
-/** Every tensor whose range the rewrite of `plan` may ask for: calibrate these. */
-export function tensorsNeedingRanges(g: Graph, plan: Int8Plan): Set<Tensor> {
+/** The activation ranges, by tensor. */
+export type RangeMap = ReadonlyMap<Tensor, ActivationRange>;
+
+/**
+ * Exactly the tensors whose range the rewrite of `plan` asks for, with these model input/output
+ * types: inputs of int8 nodes that no int8 node produces (graph inputs, outputs of float nodes),
+ * outputs of ops with their own output range, and the model's edges where they are int8/uint8.
+ * Tensors an int8 node produces with a fixed or inherited range need none.
+ */
+export function tensorsNeedingRanges(g: Graph, plan: Int8Plan, options: Int8RewriteOptions = {}): Set<Tensor> {
+  const inType = options.inferenceInputType ?? 'float32';
+  const outType = options.inferenceOutputType ?? 'float32';
   const need = new Set<Tensor>();
-  for (const n of plan.quantized) {
+  // Tensors that are int8 without a QUANTIZE in front of their readers.
+  const int8 = new Set<Tensor>();
+  const realInput = (t: Tensor): boolean => t.dtype === 'float32' && !t.isConstant;
+  if (inType !== 'float32') {
+    for (const t of g.inputs) {
+      if (!realInput(t)) continue;
+      need.add(t);
+      int8.add(t);
+    }
+  }
+  for (const n of g.nodes) {
+    if (!plan.quantized.has(n)) continue;
     const rule = int8RuleFor(n.op) as Int8Rule;
     for (const i of activationInputs(rule, n)) {
       const t = n.inputs[i];
-      if (t && !t.isConstant) need.add(t);
+      if (t && !t.isConstant && !int8.has(t)) need.add(t);
     }
     if (rule.output.kind === 'own') for (const o of n.outputs) need.add(o);
+    if (rule.output.kind !== 'none') for (const o of n.outputs) if (o.dtype === 'float32') int8.add(o);
   }
-  // The edges: int8/uint8 inputs and outputs need their ranges even next to float ops.
-  for (const t of [...g.inputs, ...g.outputs]) if (t.dtype === 'float32' && !t.isConstant) need.add(t);
+  if (outType !== 'float32') for (const t of g.outputs) if (realInput(t) && !int8.has(t)) need.add(t);
   return need;
 }
 
 export function quantizeGraphInt8(g: Graph, plan: Int8Plan, ranges: RangeMap, options: Int8RewriteOptions = {}): Int8RewriteReport {
-  const report: Int8RewriteReport = { quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, clampedBias: 0 };
+  const report: Int8RewriteReport = {
+    quantizeOps: 0,
+    dequantizeOps: 0,
+    requantizeOps: 0,
+    clampedBias: 0,
+    learnedWeights: 0,
+    requantizedWeights: [],
+    derivedWeights: [],
+  };
   const inType = options.inferenceInputType ?? 'float32';
   const outType = options.inferenceOutputType ?? 'float32';
 
   const rangeParams = (t: Tensor): QuantParams => {
     const r = ranges.get(t);
-    if (!r) throw err.internal(`no calibrated range for tensor '${t.name}'`);
+    if (!r) throw err.internal(`no range for tensor '${t.name}'`);
+    if (r.learned) return perTensor(stored(learnedParams({ min: [r.min], max: [r.max], axis: null, ...r.learned })[0] as Affine));
     return perTensor(asymmetricParams(r.min, r.max, INT8));
   };
+  const anyLearnedWeights = [...plan.quantized].some((n) => (int8RuleFor(n.op)?.weights ?? []).some((w) => {
+    const t = n.inputs[w.input];
+    return t !== null && t !== undefined && learnedRange(t) !== null;
+  }));
 
   // Tensors that were float32 and now hold int8 (same object, retyped): float readers need a
   // DEQUANTIZE. `int8Of` maps a float tensor to the int8 tensor standing for it.
@@ -294,7 +348,7 @@ export function quantizeGraphInt8(g: Graph, plan: Int8Plan, ranges: RangeMap, op
       if (!byAxis) weightCache.set(t, (byAxis = new Map()));
       let wt = byAxis.get(key);
       if (!wt) {
-        const qw = quantizeWeightsSymmetric(t.value as NonNullable<Tensor['value']>, axis);
+        const qw = quantizeWeights(t, axis, w.zeroPoint === true, report, anyLearnedWeights);
         wt = g.constant(t.name, qw.value);
         wt.quant = qw.params;
         wt.origin = t.origin;
@@ -348,6 +402,20 @@ export function quantizeGraphInt8(g: Graph, plan: Int8Plan, ranges: RangeMap, op
   g.nodes = [...prologue, ...out, ...epilogue];
   g.sortAndPrune();
   return report;
+}
+
+/** int8 weights: on their learned grid when they have one (as close as the kernel allows), else symmetric. */
+function quantizeWeights(t: Tensor, axis: number | null, zeroPoint: boolean, report: Int8RewriteReport, qat: boolean): QuantizedConstant {
+  const value = t.value as NonNullable<Tensor['value']>;
+  const r = learnedRange(t);
+  const learned = r ? quantizeLearnedWeights(value, r, axis, zeroPoint) : null;
+  if (learned) {
+    report.learnedWeights++;
+    if (learned.requantized) report.requantizedWeights.push({ name: t.name, ...learned.requantized });
+    return learned.q;
+  }
+  if (qat) report.derivedWeights.push(t.name);
+  return quantizeWeightsSymmetric(value, axis);
 }
 
 /** The int8 parameters of a quantized node's (float) outputs, or null for non-real outputs. */

@@ -6,7 +6,7 @@ import type { TensorValue } from '../core/tensor.js';
 import { tflNode } from '../graph/build.js';
 import { type Graph, type Node, type QuantParams, Tensor } from '../graph/ir.js';
 import { chooseOpVersions } from '../passes/choose-op-versions.js';
-import type { QuantizedConstant } from './weights.js';
+import type { QuantizedConstant } from './math.js';
 
 /** A new constant tensor holding `value`, with `quant` (null for float16). */
 export function constantTensor(g: Graph, name: string, value: TensorValue, quant: QuantParams | null): Tensor {
@@ -18,9 +18,9 @@ export function constantTensor(g: Graph, name: string, value: TensorValue, quant
 /** A quantized constant as a tensor (TFLite's parameters: scales, zero points, axis). */
 export function quantizedTensor(g: Graph, name: string, q: QuantizedConstant): Tensor {
   return constantTensor(g, name, q.value, {
-    scale: q.scale.slice(),
-    zeroPoint: q.zeroPoint.slice(),
-    ...(q.axis !== undefined ? { axis: q.axis } : {}),
+    scale: q.params.scale.slice(),
+    zeroPoint: q.params.zeroPoint.slice(),
+    ...(q.params.axis !== undefined ? { axis: q.params.axis } : {}),
   });
 }
 

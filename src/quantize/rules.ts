@@ -26,6 +26,11 @@ export interface Int8Weight {
   input: number;
   /** Per-channel along this dimension, or null for one scale for the whole tensor. */
   axis: number | null;
+  /**
+   * The int8 kernel applies a per-tensor weight zero point, so learned (QAT) asymmetric weights
+   * keep their trained grid; kernels without one only take zero point 0.
+   */
+  zeroPoint?: boolean;
 }
 
 /** An int32 bias: scale = scale(input `input`) x scale(weights at input `weights`)[c], zero point 0. */
@@ -90,7 +95,7 @@ export const INT8_RULES: Readonly<Record<string, Int8Rule>> = {
   },
   FULLY_CONNECTED: {
     activations: [0],
-    weights: [{ input: 1, axis: null }],
+    weights: [{ input: 1, axis: null, zeroPoint: true }],
     bias: { bias: 2, input: 0, weights: 1 },
     output: own,
     check: constWeights(1),

@@ -248,7 +248,7 @@ test('FakeQuantWithMinMaxArgs gives the same float and int8 models as FakeQuantW
   assert.deepEqual((await convertQuantized(file, INT8_IO, CUT)).bytes, (await convertQuantized(SL, INT8_IO, CUT)).bytes);
 });
 
-test('FakeQuantWithMinMaxVarsPerChannel weights (symmetric per channel, as tfmot trains them) keep their levels exactly', async (t) => {
+test('FakeQuantWithMinMaxVarsPerChannel weights (symmetric per channel, as tfmot trains them): conv keeps its levels exactly, the one-scale FC kernel gets per-tensor weights', async (t) => {
   if (!need(t, SL)) return;
   const gd = readGraph();
   // Conv2D kernel [10, 8, 1, 8] and dense kernel [4000, 4]: channels are the last dimension.
@@ -272,15 +272,25 @@ test('FakeQuantWithMinMaxVarsPerChannel weights (symmetric per channel, as tfmot
     const fw = float.graphs[0].nodes.find((n) => n.op === op)?.input(1) as Tensor;
     const qw = q.graphs[0].nodes.find((n) => n.op === op)?.input(1) as Tensor;
     assert.equal(learnedRange(fw)?.axis, 0);
-    assert.equal(qw.quant?.axis, 0);
     assert.ok(qw.quant?.zeroPoint.every((z) => z === 0));
-    // Every int8 level times its channel's scale is the fake-quantized float weight.
     const x = toFloat64(fw.value as TensorValue);
     const levels = qw.value?.data as Int8Array;
-    const inner = x.length / (qw.shape?.[0] ?? 1);
-    for (let k = 0; k < x.length; k++) {
-      const s = qw.quant?.scale[Math.floor(k / inner)] as number;
-      assert.ok(Math.abs(levels[k] * s - x[k]) <= 1e-5 * s, `${op} weight ${k}: ${levels[k] * s} vs ${x[k]}`);
+    if (op === 'tfl.CONV_2D') {
+      // Every int8 level times its channel's scale is the fake-quantized float weight.
+      assert.equal(qw.quant?.axis, 0);
+      const inner = x.length / (qw.shape?.[0] ?? 1);
+      for (let k = 0; k < x.length; k++) {
+        const s = qw.quant?.scale[Math.floor(k / inner)] as number;
+        assert.ok(Math.abs(levels[k] * s - x[k]) <= 1e-5 * s, `${op} weight ${k}: ${levels[k] * s} vs ${x[k]}`);
+      }
+    } else {
+      // TFLite's int8 FULLY_CONNECTED reads one weight scale (rules.ts PER_CHANNEL_FC): symmetric
+      // per tensor from the fake-quantized values, within half a step of each.
+      assert.equal(qw.quant?.axis, undefined);
+      assert.equal(qw.quant?.scale.length, 1);
+      const s = qw.quant?.scale[0] as number;
+      for (let k = 0; k < x.length; k++) assert.ok(Math.abs(levels[k] * s - x[k]) <= s / 2 + 1e-6 * s);
+      assert.ok(q.notes.some((n) => n.includes("'MatMul/weights' was trained with per-channel ranges, but the int8 kernel takes one weight scale")), q.notes.join('\n'));
     }
   }
   // And the float model computes TensorFlow's per-channel fake quantization.
@@ -397,9 +407,9 @@ test('an ADD of a constant between fake-quantized tensors: int8 ADD, the constan
   assert.equal(add.version, 2);
   const c = add.inputs.find((x) => x?.isConstant);
   assert.equal(c?.dtype, 'int8');
-  // Range [-0.25, 1] (with 0): scale 1.25/255, zero point -128 + 0.25/scale = -77.
+  // Range [-0.25, 1] (with 0): scale 1.25/255 (as stored, float32), zero point -128 + 0.25/scale = -77.
   assert.equal(c?.quant?.zeroPoint[0], -77);
-  assert.ok(Math.abs((c?.quant?.scale[0] ?? 0) - 1.25 / 255) < 1e-12);
+  assert.equal(c?.quant?.scale[0], Math.fround(1.25 / 255));
   assert.deepEqual(Array.from(c?.value?.data as Int8Array), [25, -128, 127, -77]);
   assert.equal(add.output(0).quant?.zeroPoint[0], 0);
   const fm = await loadTflite(t, float.bytes, 'float');
@@ -459,6 +469,33 @@ test('int8 without a range for an input, or for a model without learned ranges, 
   });
   await assert.rejects(convertQuantized(SL, { mode: 'int8', inputRanges: { Reshape_2: [3, 1] } }, CUT), /--input-range: 'Reshape_2' needs MIN,MAX with MIN < MAX/);
   await assert.rejects(convertQuantized(KWS, { mode: 'int8' }), (e: unknown) => e instanceof TfconvError && e.code === 'NO_REPRESENTATIVE_DATA');
+});
+
+test('one quantizer: a QAT graph calibrates only what has no learned range when data is given, and takes exclusions', async (t) => {
+  if (!need(t, SL, SL_TFLITE)) return;
+  const io = { mode: 'int8', inferenceInputType: 'int8', inferenceOutputType: 'int8' } as const;
+  const q = await convertQuantized(SL, { ...io, representative: 'random', calibrationSamples: 10 }, CUT);
+  assert.ok(q.notes.includes('int8 from learned ranges: 2 FakeQuant ranges used, 1 calibrated'), q.notes.join('\n'));
+  assert.ok(q.notes.some((n) => n.startsWith('int8: calibrated (minmax) on 10 seeded random normal samples')), q.notes.join('\n'));
+  // The input's range is calibrated; everything else is as learned (the official file's parameters).
+  const learned = await convertQuantized(SL, INT8_IO, CUT);
+  const params = (g: Graph, name: string) => tensorNamed(g, name).quant;
+  assert.notDeepEqual(params(q.graphs[0], 'Reshape_2'), params(learned.graphs[0], 'Reshape_2'));
+  for (const name of ['Conv2D', 'Reshape_3', 'MatMul', 'labels_softmax']) assert.deepEqual(params(q.graphs[0], name), params(learned.graphs[0], name), name);
+  // Exclusions work as for calibrated graphs: the softmax runs in float after a DEQUANTIZE.
+  const ex = await convertQuantized(SL, { ...INT8_IO, inferenceOutputType: 'float32', excludeOps: ['Softmax'] }, CUT);
+  assert.deepEqual(ex.graphs[0].nodes.map((n) => n.op.slice(4)), ['CONV_2D', 'RESHAPE', 'FULLY_CONNECTED', 'DEQUANTIZE', 'SOFTMAX']);
+  assert.ok(ex.notes.some((n) => n.includes('kept in float (between DEQUANTIZE/QUANTIZE): SOFTMAX x1 (--exclude-ops Softmax)')), ex.notes.join('\n'));
+  const m = await loadTflite(t, ex.bytes, 'excluded softmax');
+  const y = m.run([{ dtype: 'int8', shape: SHAPE, data: new Int8Array(1960).fill(-100) }])[0].data as Float32Array;
+  assert.ok(Math.abs(y.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  // An int8 output after the float softmax would need its range, which training did not learn.
+  await assert.rejects(
+    convertQuantized(SL, { ...INT8_IO, excludeOps: ['Softmax'] }, CUT),
+    (e: unknown) => e instanceof TfconvError && e.message === "1 tensor has no learned quantization range ('labels_softmax'); pass --representative PATH to calibrate them",
+  );
+  // --full-integer refuses the exclusion, in one line.
+  await assert.rejects(convertQuantized(SL, { ...INT8_IO, excludeOps: ['Softmax'], fullInteger: true }, CUT), /--full-integer: conflicts with the exclusions/);
 });
 
 test('CLI: optimize --quantize int8 with --input-range, the size ratio, and one-line option errors', async (t) => {

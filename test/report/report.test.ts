@@ -249,7 +249,7 @@ test('siliconlabs QAT: optimize --report and the official uint8 file: output SQN
   assert.deepEqual(
     rep.layers.map((l) => `${l.op}:${l.floatTensor}:${l.match}`),
     [
-      'QUANTIZE:Reshape_2:map',
+      'QUANTIZE:Reshape_2:propagated',
       'CONV_2D:act_quant/FakeQuantWithMinMaxVars:map',
       'RESHAPE:Reshape_3:map',
       'FULLY_CONNECTED:act_quant_1/FakeQuantWithMinMaxVars:map',

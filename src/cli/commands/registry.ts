@@ -7,6 +7,7 @@ import type { CliIO } from '../io.js';
 import { inspectCommand } from './inspect.js';
 import { optimizeCommand } from './optimize.js';
 import { reportCommand } from './report.js';
+import { qatCommand } from './qat.js';
 import { runCommand } from './run.js';
 
 export interface CliCommand {
@@ -18,4 +19,4 @@ export interface CliCommand {
   handler: (args: Record<string, unknown>, io: CliIO) => Promise<number>;
 }
 
-export const commands: CliCommand[] = [optimizeCommand, inspectCommand, runCommand, reportCommand];
+export const commands: CliCommand[] = [optimizeCommand, inspectCommand, runCommand, reportCommand, qatCommand];
