@@ -6,6 +6,7 @@ import { type ConversionResult, type ConvertOptions, type ConvertedGraphs, conve
 import { type Graph, type Tensor, provenance } from '../graph/ir.js';
 import { type QuantReport, type ReportHints, type ReportOptions, buildReport, reportFormatOf, writeReport } from '../report/index.js';
 import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
+import { REPRESENTATIVE_UNUSED } from '../quantize/int8.js';
 import { loadRepresentative } from '../quantize/representative.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
@@ -105,7 +106,8 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
     tensorMaps = q.tensorMaps;
-    notes.push(...q.notes);
+    // With --report the data did serve: the report ran both models on it.
+    notes.push(...q.notes.filter((n) => !(options.report && n === REPRESENTATIVE_UNUSED)));
   }
   const exported = exportGraphsIndexed(graphs);
   const conversion: ConversionResult = { ...converted, graphs, notes, model: exported.model, bytes: exported.bytes };

@@ -34,6 +34,9 @@ import { applyInputRanges, hasLearnedRanges, importQatRanges, learnedActivationR
 import { loadRepresentative } from './representative.js';
 import { type Int8Rule, int8RuleFor } from './rules.js';
 
+/** The note when a QAT graph needed no calibration although data was given. */
+export const REPRESENTATIVE_UNUSED = '--representative not used: every activation has a learned range';
+
 export async function quantizeInt8(c: ConvertedGraphs, options: QuantizeOptions, ctx: QuantizeContext): Promise<QuantizeResult> {
   const sel = selectionOf(options);
   const method = options.calibration ?? 'minmax';
@@ -103,7 +106,7 @@ export async function quantizeInt8(c: ConvertedGraphs, options: QuantizeOptions,
     for (const u of plan.unmatchedExclusions) notes.push(`${where}int8: ${u.startsWith('--') ? u : `--exclude-ops ${u}`} matched no node`);
     if (report.clampedBias) notes.push(`${where}int8: ${report.clampedBias} bias value(s) did not fit int32 and were clamped`);
   }
-  if (unusedData) notes.push('--representative not used: every activation has a learned range');
+  if (unusedData) notes.push(REPRESENTATIVE_UNUSED);
   return { graphs, notes, tensorMaps };
 }
 
