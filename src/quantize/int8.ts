@@ -153,8 +153,9 @@ function weightNotes(r: Int8RewriteReport, where: string): string[] {
   for (const q of r.requantizedWeights) {
     if (q.why === 'asymmetric') {
       notes.push(
-        `${where}'${q.name}' was trained with an asymmetric range, which TFLite's int8 convolution kernels refuse: moved to zero point 0 per channel, ` +
-          `${q.channels - q.inexact} of ${q.channels} channels keep their trained levels exactly, ${q.inexact} requantized symmetric`,
+        `${where}'${q.name}' was trained with an asymmetric range, which TFLite's int8 kernels do not take (weights need zero point 0): moved to zero point 0${q.channels > 1 ? ' per channel' : ''}, ` +
+          `${q.channels - q.inexact} of ${q.channels} channel${q.channels === 1 ? ' keeps its' : 's keep their'} trained levels` +
+          `${q.clamped ? ` (${q.clamped} extreme weight${q.clamped === 1 ? '' : 's'} clamped to the int8 range)` : ' exactly'}, ${q.inexact} requantized symmetric`,
       );
     } else if (q.why === 'per-channel') {
       notes.push(`${where}'${q.name}' was trained with per-channel ranges, but the int8 kernel takes one weight scale: requantized symmetric per tensor`);

@@ -157,6 +157,8 @@ export interface WeightRequantization {
   /** Channels (of the kernel's axis) requantized from their values; the others keep their levels. */
   inexact: number;
   channels: number;
+  /** Weights of the kept channels clamped to [-127, 127] (their level overflowed after the shift). */
+  clamped?: number;
 }
 
 export interface LearnedWeights {
@@ -184,7 +186,7 @@ export function quantizeLearnedWeights(w: TensorValue, r: LearnedRange, axis: nu
     const a = perTensor ? null : axis;
     return { q: { value: quantizeWith(w, params, a, learnedLevels(r)), params: quantParams(params, a) }, requantized: null };
   }
-  if (compatible && axis !== null) return recentre(w, params, perTensor, axis);
+  if (compatible && (axis !== null || perTensor)) return recentre(w, params, perTensor, axis);
   // Per-channel ranges along another axis than the kernel's, per-channel ranges for a kernel with
   // one scale, or an asymmetric range for a kernel without a weight zero point.
   const q = quantizeWeightsSymmetric(w, axis);
@@ -195,25 +197,40 @@ export function quantizeLearnedWeights(w: TensorValue, r: LearnedRange, axis: nu
 
 /**
  * Weights on an asymmetric learned grid w = (q - zp) * s, moved to zero point 0 per output
- * channel: with the same step s the levels are k = q - zp, exact whenever every k of the channel
- * fits [-127, 127] (the trained values exactly); a channel that uses levels beyond (the extreme
- * of the range, after the shift) is requantized symmetric from its values instead.
+ * channel (or for the whole tensor): with the same step s the levels are k = q - zp, the trained
+ * values exactly whenever every k of the channel fits [-127, 127]. After the shift the extreme of
+ * the range may overflow by a few levels; when only a few weights do (MAX_CLAMPED_SHARE of the
+ * channel, by at most MAX_OVERFLOW levels) they are clamped and every other weight keeps its
+ * trained value, which costs far less than requantizing the whole channel onto a new grid.
+ * Otherwise the channel is requantized symmetric from its values.
  */
-function recentre(value: TensorValue, params: readonly Affine[], perTensor: boolean, axis: number): LearnedWeights {
+const MAX_OVERFLOW = 4;
+const MAX_CLAMPED_SHARE = 0.01;
+
+function recentre(value: TensorValue, params: readonly Affine[], perTensor: boolean, axis: number | null): LearnedWeights {
   const x = toFloat64(value);
   const l = channelLayout(value.shape, axis);
   const maxAbs = maxAbsPerChannel(x, value.shape, axis);
-  const fits = new Array<boolean>(l.channels).fill(true);
+  const onGrid = new Array<boolean>(l.channels).fill(true);
+  const clamped = new Array<number>(l.channels).fill(0);
+  const size = new Array<number>(l.channels).fill(0);
   for (let i = 0; i < x.length; i++) {
     const c = channelOf(i, l);
     const s = params[perTensor ? 0 : c].scale;
     const k = Math.round(x[i] / s);
-    if (k < INT8_NARROW.qmin || k > INT8_NARROW.qmax || Math.abs(x[i] - k * s) > 1e-3 * s) fits[c] = false;
+    size[c]++;
+    if (Math.abs(x[i] - k * s) > 1e-3 * s) onGrid[c] = false;
+    const over = k < INT8_NARROW.qmin ? INT8_NARROW.qmin - k : k > INT8_NARROW.qmax ? k - INT8_NARROW.qmax : 0;
+    if (over > MAX_OVERFLOW) onGrid[c] = false;
+    else if (over > 0) clamped[c]++;
   }
+  const fits = onGrid.map((ok, c) => ok && clamped[c] <= MAX_CLAMPED_SHARE * size[c]);
   const ps = fits.map((ok, c) => (ok ? { scale: params[perTensor ? 0 : c].scale, zeroPoint: 0 } : symmetricParams(maxAbs[c])));
   const inexact = fits.filter((ok) => !ok).length;
+  const clampedWeights = fits.reduce((n, ok, c) => n + (ok ? clamped[c] : 0), 0);
   return {
     q: { value: quantizeWith(value, ps, axis, INT8_NARROW), params: quantParams(ps, axis) },
-    requantized: { why: 'asymmetric', inexact, channels: l.channels },
+    requantized: { why: 'asymmetric', inexact, channels: l.channels, clamped: clampedWeights },
   };
 }
+
