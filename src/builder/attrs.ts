@@ -4,6 +4,7 @@
 
 import { type DType, tfDataType } from '../core/dtype.js';
 import { type TensorValue, tensorBytes } from '../core/tensor.js';
+import { emptyTensorProto, shapeToProto } from '../proto/tensor-proto.js';
 import type { AttrListValue, AttrValue, NameAttrList, TensorProto, TensorShapeProto } from '../proto/types.js';
 
 /** TensorFlow DataType numbers (types.proto). */
@@ -34,7 +35,7 @@ export const DT = {
 const UTF8 = new TextEncoder();
 
 export function shapeProto(dims: readonly number[]): TensorShapeProto {
-  return { dim: dims.map((size) => ({ size, name: '' })), unknown_rank: false };
+  return shapeToProto(dims);
 }
 
 export function unknownShape(): TensorShapeProto {
@@ -77,29 +78,6 @@ export const attrFunc = (name: string): AttrValue => ({ value: 'func', func: { n
 /** `_output_shapes`: one shape per output, unknown rank for null. */
 export function attrShapes(shapes: ReadonlyArray<readonly number[] | null>): AttrValue {
   return attrList({ shape: shapes.map(shapeOrUnknown) });
-}
-
-function emptyTensorProto(dtype: number, shape: readonly number[]): TensorProto {
-  return {
-    dtype,
-    tensor_shape: shapeProto(shape),
-    version_number: 0,
-    tensor_content: new Uint8Array(0),
-    half_val: [],
-    float_val: [],
-    double_val: [],
-    int_val: [],
-    string_val: [],
-    scomplex_val: [],
-    int64_val: [],
-    bool_val: [],
-    dcomplex_val: [],
-    resource_handle_val: [],
-    variant_val: [],
-    uint32_val: [],
-    uint64_val: [],
-    float8_val: new Uint8Array(0),
-  };
 }
 
 /**

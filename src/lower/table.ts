@@ -7,6 +7,7 @@ import { err } from '../errors/index.js';
 import { f32Const, tflNode } from '../graph/build.js';
 import { type Graph, type Node, Tensor } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
+import { batchNormScaleOffset } from '../graph/ops/nn.js';
 import {
   FAKE_QUANT_OPS,
   type LearnedRange,
@@ -500,15 +501,8 @@ function BATCH_NORM(): Lowering {
       ),
     ],
     lower: (n, g) => {
-      const [gamma, beta, mean, variance] = n.inputs.slice(1, 5).map((t) => numbers((t as Tensor).value as NonNullable<Tensor['value']>));
-      const eps = Math.fround(n.attrFloat('epsilon', 1e-3));
-      const c = gamma.length;
-      const m = new Float32Array(c);
-      const b = new Float32Array(c);
-      for (let i = 0; i < c; i++) {
-        m[i] = Math.fround(Math.fround(1 / Math.sqrt(Math.fround(variance[i] + eps))) * gamma[i]);
-        b[i] = Math.fround(beta[i] - Math.fround(mean[i] * m[i]));
-      }
+      const { scale: m, offset: b } = batchNormScaleOffset(n);
+      const c = m.length;
       const x = n.input(0);
       const scaled = new Tensor(`${n.name}/mul`, 'float32', x.shape?.slice() ?? null);
       scaled.signature = x.signature?.slice() ?? null;

@@ -9,7 +9,7 @@
 
 import { f32Const } from '../graph/build.js';
 import { type Graph, Node, Tensor, provenance } from '../graph/ir.js';
-import { numbers } from '../graph/ops/util.js';
+import { batchNormScaleOffset } from '../graph/ops/nn.js';
 import type { Pass } from './pass.js';
 
 const BATCH_NORMS = new Set(['FusedBatchNorm', 'FusedBatchNormV2', 'FusedBatchNormV3']);
@@ -36,16 +36,8 @@ export const decomposeBatchNorm: Pass = {
         out.push(n);
         continue;
       }
-      const [gamma, beta, mean, variance] = params.map((t) => numbers((t as Tensor).value as NonNullable<Tensor['value']>));
-      const eps = Math.fround(n.attrFloat('epsilon', 1e-3));
-      const c = gamma.length;
-      const m = new Float32Array(c);
-      const b = new Float32Array(c);
-      for (let i = 0; i < c; i++) {
-        // Same float32 steps as TF's kernel: rsqrt(var + eps) * gamma, then beta - mean * m.
-        m[i] = Math.fround(Math.fround(1 / Math.sqrt(Math.fround(variance[i] + eps))) * gamma[i]);
-        b[i] = Math.fround(beta[i] - Math.fround(mean[i] * m[i]));
-      }
+      const { scale: m, offset: b } = batchNormScaleOffset(n);
+      const c = m.length;
       const x = n.input(0);
       const mulOut = new Tensor(`${n.name}/mul`, 'float32', x.shape?.slice() ?? null);
       mulOut.signature = x.signature?.slice() ?? null;

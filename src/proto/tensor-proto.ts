@@ -113,11 +113,11 @@ function typedValues(tp: TensorProto, dtype: DType): number[] {
   }
 }
 
-/** Encode as TensorFlow does: raw tensor_content for numbers, string_val for strings. */
-export function tensorToProto(v: TensorValue): TensorProto {
-  const tp: TensorProto = {
-    dtype: tfDataType(v.dtype),
-    tensor_shape: shapeToProto(v.shape),
+/** A TensorProto of a dtype and shape with every value field empty. */
+export function emptyTensorProto(dtype: number, shape: readonly number[]): TensorProto {
+  return {
+    dtype,
+    tensor_shape: shapeToProto(shape),
     version_number: 0,
     tensor_content: new Uint8Array(0),
     half_val: [],
@@ -135,6 +135,11 @@ export function tensorToProto(v: TensorValue): TensorProto {
     uint64_val: [],
     float8_val: new Uint8Array(0),
   };
+}
+
+/** Encode as TensorFlow does: raw tensor_content for numbers, string_val for strings. */
+export function tensorToProto(v: TensorValue): TensorProto {
+  const tp = emptyTensorProto(tfDataType(v.dtype), v.shape);
   if (Array.isArray(v.data)) tp.string_val = v.data;
   else tp.tensor_content = tensorBytes(v);
   return tp;

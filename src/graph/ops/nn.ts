@@ -5,7 +5,7 @@
 
 import type { DType } from '../../core/dtype.js';
 import { type TensorValue, numElements } from '../../core/tensor.js';
-import type { Node, Shape } from '../ir.js';
+import type { Node, Shape, Tensor } from '../ir.js';
 import { fail, fmt, knownInts, mergeDim, requireNhwc } from './check.js';
 import type { InferInput, InferOutput, OpTable, TfOpSemantics } from './types.js';
 import { broadcastShapes, makeValue, numbers, sameShape, strides, typeAttrOr } from './util.js';
@@ -609,3 +609,20 @@ export const nnOps: OpTable = {
   Softmax: softmaxOp(false),
   LogSoftmax: softmaxOp(true),
 };
+
+/**
+ * The per-channel multiplier and offset of an inference batch norm with constant parameters, in
+ * the same float32 steps as TF's kernel: m = rsqrt(var + eps) * gamma, b = beta - mean * m.
+ */
+export function batchNormScaleOffset(n: Node): { scale: Float32Array; offset: Float32Array } {
+  const [gamma, beta, mean, variance] = n.inputs.slice(1, 5).map((t) => numbers((t as Tensor).value as NonNullable<Tensor['value']>));
+  const eps = Math.fround(n.attrFloat('epsilon', 1e-3));
+  const c = gamma.length;
+  const scale = new Float32Array(c);
+  const offset = new Float32Array(c);
+  for (let i = 0; i < c; i++) {
+    scale[i] = Math.fround(Math.fround(1 / Math.sqrt(Math.fround(variance[i] + eps))) * gamma[i]);
+    offset[i] = Math.fround(beta[i] - Math.fround(mean[i] * scale[i]));
+  }
+  return { scale, offset };
+}
