@@ -45,7 +45,9 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   const output = options.output ?? defaultOutputPath(model);
   checkOutputPath(output, model);
   const t0 = performance.now();
-  const converted = convertToGraphs(model, options);
+  // keepPrepared: false (the CLI: only the file is wanted) lowers the peak memory by about the
+  // size of the weights; verification runs the frozen graphs, so it keeps them regardless.
+  const converted = convertToGraphs(model, { ...options, keepPrepared: options.keepPrepared !== false || !!options.verify });
   let graphs = converted.graphs;
   const notes = [...converted.notes];
   let floatBytes: number | undefined;

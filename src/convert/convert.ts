@@ -24,6 +24,13 @@ export interface ConvertOptions extends LoadOptions {
   skipPasses?: string[];
   /** Where passes say things worth saying. */
   log?: (message: string) => void;
+  /**
+   * Return the frozen TF graphs as `prepared` (default true). They hold the weights a second
+   * time, in checkpoint layout; with false they are let go before the passes run, so each
+   * original is garbage as soon as lowering has replaced it (transposed weights), and `prepared`
+   * is empty. A large model's peak memory is then lower by about the size of its weights.
+   */
+  keepPrepared?: boolean;
 }
 
 export interface ConversionResult {
@@ -95,13 +102,17 @@ export function convertToGraphs(path: string, options: ConvertOptions = {}): Con
       throw err.inputShapeNeeded(r.missing, where, 'has an unknown rank (the model does not declare its shape)');
     }
   }
+  const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
+  // Nothing else holds the frozen graphs now: dropping them here frees each original weight as
+  // soon as the passes stop using it.
+  const prepared = options.keepPrepared === false ? [] : loaded.graphs;
+  loaded.graphs = [];
   for (const s of staged) {
     const r = runPasses(s.graph, CONVERT_STAGE, s.ctx, skip);
     graphs.push(r.graph);
     passRuns.push([...s.runs, ...r.runs]);
   }
-  const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
-  return { graphs, prepared: loaded.graphs, notes, passRuns };
+  return { graphs, prepared, notes, passRuns };
 }
 
 /**

@@ -39,7 +39,10 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
   const m = prepare(model, options);
   const estimate = estimateSize(m);
   if (estimate > TFLITE_MAX_BYTES) throw err.modelTooLarge(estimate);
-  const b = new Builder(Math.max(1024, estimate));
+  // A capacity that is a multiple of 16: the builder aligns from the end of its buffer and the
+  // file's length is a multiple of its largest alignment, so the file (returned as a view of the
+  // buffer's tail, below) starts 16-aligned in memory too, as buffer data must.
+  const b = new Builder(Math.ceil(Math.max(1024, estimate) / 16) * 16);
   try {
     const root = writeModel(new FbWriter(b), m);
     b.finish(root, FILE_IDENTIFIER);
@@ -48,9 +51,17 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
     if (e instanceof Error && /beyond 2 gigabytes/.test(e.message)) throw err.modelTooLarge(estimate);
     throw e;
   }
-  // A standalone copy of exactly the file's bytes (the builder's buffer is larger).
-  return b.asUint8Array().slice();
+  // The builder fills its buffer from the end, so the file is its tail. The estimate is close
+  // (a bound), so the unused head is small: the tail is returned as a view rather than copied,
+  // which for a large model would be one more full copy of the weights at the peak. A head that
+  // is not small (an estimate far off) is dropped by copying, so no caller holds on to it.
+  const file = b.asUint8Array();
+  const head = b.dataBuffer().capacity() - file.length;
+  return head <= Math.max(SMALL_HEAD_BYTES, file.length / 16) ? file : file.slice();
 }
+
+/** Unused builder space at the head of the buffer kept rather than copied away. */
+const SMALL_HEAD_BYTES = 64 * 1024;
 
 /** Writes the model to `file` atomically (a temporary file in the same directory, then rename). */
 export function writeTfliteFile(file: string, model: TfliteModel, options: WriteTfliteOptions = {}): Uint8Array {
