@@ -7,6 +7,7 @@ import { type QuantizeOptions, quantizeGraphs } from '../quantize/index.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
 import { type VerifyOptions, type VerifyReport, customOps, verifyConversion } from '../verify/verify.js';
+import { releaseDeadWeights } from '../util/memory.js';
 import { writeFileAtomic } from '../writers/atomic-file.js';
 import { checkOutputPath, defaultOutputPath } from './output-path.js';
 
@@ -47,16 +48,22 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   const t0 = performance.now();
   // keepPrepared: false (the CLI: only the file is wanted) lowers the peak memory by about the
   // size of the weights; verification runs the frozen graphs, so it keeps them regardless.
-  const converted = convertToGraphs(model, { ...options, keepPrepared: options.keepPrepared !== false || !!options.verify });
+  const release = options.keepPrepared === false && !options.verify;
+  const converted = convertToGraphs(model, { ...options, keepPrepared: !release });
+  // Without the frozen graphs, the original weights are dead now: free them before the builder
+  // allocates as much again (src/util/memory.ts says why this is not left to the GC's timing).
+  if (release) releaseDeadWeights(converted.graphs);
   let graphs = converted.graphs;
   const notes = [...converted.notes];
   let floatBytes: number | undefined;
   if (options.quantize) {
     // The float model's size, for the ratio; measured before quantization rewrites the graphs.
     floatBytes = exportGraphs(converted.graphs).bytes.length;
+    if (release) releaseDeadWeights(converted.graphs);
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
     notes.push(...q.notes);
+    if (release) releaseDeadWeights(graphs);
   }
   const conversion: ConversionResult = { ...converted, graphs, notes, ...exportGraphs(graphs) };
   const ms = performance.now() - t0;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { optimize } from '../../src/api/index.js';
 import { convertToGraphs } from '../../src/convert/convert.js';
+import { COLLECT_ABOVE_BYTES, collectGarbage, constantBytes } from '../../src/util/memory.js';
 import { PACKAGE_ROOT } from '../../src/util/package.js';
 import { fixture, need } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -32,4 +33,21 @@ test('keepPrepared: false with --verify: verification runs on the frozen graph a
   const r = await optimize(KWS, { output: path.join(tmpDir(t), 'kws.tflite'), keepPrepared: false, verify: { samples: 1 } });
   assert.ok(r.verify?.pass, JSON.stringify(r.verify?.outputs));
   assert.equal(r.conversion.prepared.length, 1);
+});
+
+test('dead weights: constantBytes counts each constant once; a full collection frees an unreachable buffer', async () => {
+  const c = convertToGraphs(DEMO, { keepPrepared: false });
+  // The demo's weights once each, batch norm folded into them: about the 32,640 bytes of buffers
+  // its .tflite holds (constants read by several ops would count more than once).
+  const n = constantBytes(c.graphs);
+  assert.ok(n > 32_000 && n <= 32_640, `${n} bytes`);
+  assert.ok(n < COLLECT_ABOVE_BYTES);
+  let buf: ArrayBuffer | null = new ArrayBuffer(32 * 2 ** 20);
+  const ref = new WeakRef(buf);
+  buf = null;
+  // WeakRefs are only cleared between turns of the event loop.
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(collectGarbage(), true);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(ref.deref(), undefined);
 });
