@@ -76,9 +76,15 @@ async function child(jobFile: string, outFile: string): Promise<void> {
   }
   const deadline = performance.now() + job.budgetS * 1000;
   for (let round = 0; live.length > 0 && round < 1000; round++) {
-    for (const l of live) {
+    for (const l of [...live]) {
       const t = performance.now();
-      l.model.runVisit(l.inputs, () => {}, { outputs: [0] });
+      try {
+        l.model.runVisit(l.inputs, () => {}, { outputs: [0] });
+      } catch (e) {
+        l.rec.error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+        live.splice(live.indexOf(l), 1);
+        continue;
+      }
       l.times.push(performance.now() - t);
     }
     if (round >= 4 && performance.now() > deadline) break;
@@ -93,8 +99,22 @@ async function child(jobFile: string, outFile: string): Promise<void> {
   fs.writeFileSync(outFile, JSON.stringify(records));
 }
 
-/** Measure one model's files in a child process of their own. */
+/**
+ * Files larger than this together do not fit one WebAssembly instance (each is copied into its
+ * heap and its weights repacked): they are measured one per process, not interleaved.
+ */
+export const SHARED_INSTANCE_BYTES = 256 * 2 ** 20;
+
+/** Measure one model's files in a child process of their own (one each, when they are large). */
 export function latencyBench(job: LatencyJob, log: (s: string) => void): LatencyRecord[] {
+  const total = job.files.reduce((n, f) => n + (fs.existsSync(f.file) ? fs.statSync(f.file).size : 0), 0);
+  if (total > SHARED_INSTANCE_BYTES && job.files.length > 1) {
+    return job.files.flatMap((f) => latencyBench({ ...job, files: [f] }, log));
+  }
+  return latencyProcess(job, log);
+}
+
+function latencyProcess(job: LatencyJob, log: (s: string) => void): LatencyRecord[] {
   const dir = fs.mkdtempSync(`${fs.realpathSync(process.env.TMPDIR ?? '/tmp')}/tfconv-bench-latency-`);
   try {
     const jobFile = `${dir}/job.json`;

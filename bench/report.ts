@@ -215,7 +215,8 @@ export function benchmarksMarkdown(r: BenchResults, svgName = 'benchmarks-scalin
   out.push('## Inference latency in the TFLite WASM runtime', '');
   out.push(
     "Median milliseconds per inference (batch 1, one thread, XNNPACK on) in `@tensorflow/tfjs-tflite`'s WebAssembly build of TFLite, " +
-      'after two warm-up runs. All files of one model are loaded in one process and run in interleaved rounds, so load on the machine hits them alike.',
+      'after two warm-up runs. All files of one model are loaded in one process and run in interleaved rounds, so load on the machine hits them alike ' +
+      '(files of more than 256 MiB together do not fit one WebAssembly instance and are measured one per process).',
     '',
   );
   out.push(
