@@ -91,13 +91,13 @@ export function evaluateGoals(r: BenchResults): GoalRecord[] {
 // --- Markdown ---------------------------------------------------------------------------------
 
 const bytes = (n: number): string => (n >= MiB ? `${(n / MiB).toFixed(n >= 100 * MiB ? 0 : 1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
-const ms = (x: number): string => (!Number.isFinite(x) ? '-' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+const ms = (x: number): string => (!Number.isFinite(x) ? '-' : x === 0 ? '0' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 const params = (n: number | undefined): string => (n === undefined ? '-' : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`);
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 /** A Markdown table; columns whose cells all look like numbers are right-aligned. */
 function table(head: string[], rows: string[][]): string[] {
-  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => /^(-|n\/a|failed|[\d.,]+( ?(ms|x|MiB|KiB|B|M|k))?)$/.test(r[i] ?? '')));
+  const numeric = head.map((_, i) => rows.length > 0 && rows.every((r) => /^(|-|n\/a|failed|[\d.,]+( ?(ms|x|MiB|KiB|B|M|k))?)$/.test(r[i] ?? '')));
   return [`| ${head.join(' | ')} |`, `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
@@ -232,6 +232,11 @@ export function benchmarksMarkdown(r: BenchResults, svgName = 'benchmarks-scalin
     ),
     '',
   );
+  out.push(
+    "`dynamic` files run TFLite's hybrid kernels (int8 weights, float activations; the ops TFLiteConverter writes for dynamic range), " +
+      'which this build does not hand to XNNPACK: in this runtime they are much slower than float. They pay off on native TFLite builds with optimized hybrid kernels, and in size.',
+    '',
+  );
   const lfail = r.latency.filter((l) => !l.ok);
   if (lfail.length) {
     out.push('Files the runtime could not run:', '');
@@ -294,24 +299,23 @@ export function benchmarksMarkdown(r: BenchResults, svgName = 'benchmarks-scalin
         'the peak so far is the process maxRSS, so the stage where it jumps is the one that needed the memory.',
       '',
     );
-    out.push('As the CLI runs it (the frozen TF graph released before export):', '');
+    out.push('As the CLI runs it (the frozen TF graph let go before the passes, the dead weights collected before export):', '');
     out.push(...stageTable(s.cli, s.weightsBytes), '');
     if (s.api.length) {
       out.push('As `optimize()` runs by default (the frozen TF graph, with the weights in checkpoint layout, kept in the result for verification and reports):', '');
       out.push(...stageTable(s.api, s.weightsBytes), '');
     }
-    out.push(...MEMORY_NOTES, '');
+    out.push(MEMORY_NOTES, '');
   }
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-const MEMORY_NOTES = [
-  'Reading the table: the weights are held once in checkpoint layout (read from `variables.data`), once in TFLite layout ',
-  '(dense and convolution weights are transposed by lowering), and once as the bytes of the .tflite file. The first two meet in ',
-  "`convert`; the CLI then drops the first before the FlatBuffer is built, so its peak is about twice the weights plus Node's own ",
-  'memory. The API keeps the frozen TF graph in `conversion.prepared` (verification and the TF reference run it), which costs one more ',
-  "copy of the weights at the peak; `optimize(model, { keepPrepared: false })` releases it as the CLI does.",
-];
+const MEMORY_NOTES =
+  'Reading the tables: the weights are held once in checkpoint layout (read from `variables.data`), once in TFLite layout ' +
+  '(lowering transposes dense and convolution weights) and once as the bytes of the .tflite file. The API keeps the first in ' +
+  '`conversion.prepared` (verification and the TF reference run that graph), so all three meet when the FlatBuffer is built. ' +
+  "The CLI calls `optimize(model, { keepPrepared: false })`: each original is garbage once lowering has replaced it, one full " +
+  'collection frees what is left before the FlatBuffer is built, and the peak is about twice the weights plus Node\'s own memory.';
 
 // --- Scaling plot -----------------------------------------------------------------------------
 

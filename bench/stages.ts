@@ -3,8 +3,9 @@
 // size, the memory in ArrayBuffers (model weights live there) and the process's peak RSS after
 // each. Run after a build, on any model (e.g. a generated one in `npm run bench`'s cache):
 //   node [--expose-gc] dist/bench/stages.js MODEL [--keep-prepared] [--gc] [--json]
-// By default it follows the CLI, which releases the frozen TF graph (the weights in checkpoint
-// layout) before export; --keep-prepared follows the API's default, which keeps it in the result.
+// By default it follows the CLI (optimize with keepPrepared: false): the frozen TF graph (the
+// weights in checkpoint layout) is let go before the passes and the dead weights are collected
+// before export; --keep-prepared follows the API's default, which keeps the frozen graph.
 // With --gc (needs --expose-gc) each stage is followed by a full collection, so the figures
 // show what is still referenced rather than garbage not yet collected. Peak RSS comes from
 // process.resourceUsage().maxRSS: it never goes down, so the stage where it jumps is the stage
@@ -16,6 +17,7 @@ import path from 'node:path';
 import { DESCRIPTION, convertToGraphs } from '../src/convert/convert.js';
 import { graphsToTflite } from '../src/export/to-tflite.js';
 import { minRuntimeVersionOf } from '../src/lower/op-versions.js';
+import { releaseDeadWeights } from '../src/util/memory.js';
 import { writeTflite } from '../src/tflite/index.js';
 import { writeFileAtomic } from '../src/writers/atomic-file.js';
 
@@ -50,7 +52,7 @@ export function stageProfile(model: string, opts: { gc?: boolean; keepPrepared?:
     t = performance.now();
   };
   mark('start');
-  const converted = convertToGraphs(model, {});
+  const converted = convertToGraphs(model, { keepPrepared: opts.keepPrepared === true });
   mark('convert (read, prepare, import, passes)');
   // The passes that took a millisecond or more, under the line of the stage they belong to.
   for (const run of converted.passRuns.flat()) {
@@ -58,8 +60,8 @@ export function stageProfile(model: string, opts: { gc?: boolean; keepPrepared?:
   }
   // As optimize() with keepPrepared: false (the CLI) does.
   if (!opts.keepPrepared) {
-    converted.prepared = [];
-    mark('release the frozen TF graph');
+    releaseDeadWeights(converted.graphs);
+    mark('collect the dead original weights');
   }
   const tfl = graphsToTflite(converted.graphs, { description: DESCRIPTION });
   mark('export (graph -> TfliteModel)');
