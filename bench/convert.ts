@@ -48,7 +48,7 @@ function outputFile(model: string, mode: Mode, variant?: string): string {
 function repetitions(m: BenchModel, mode: Mode, quick: boolean): number {
   if (quick) return 1;
   if (mode === 'int8') return m.weightsBytes > 50e6 ? 1 : 2;
-  return m.weightsBytes > 150e6 ? 2 : m.weightsBytes > 50e6 ? 3 : 5;
+  return m.weightsBytes > 50e6 ? 3 : 5;
 }
 
 export function convertOne(m: BenchModel, mode: Mode, extra: string[], variant: 'official' | undefined, reps: number): ConversionRecord {

@@ -179,7 +179,8 @@ export function benchmarksMarkdown(r: BenchResults, svgName = 'benchmarks-scalin
   out.push(
     `Modes: \`none\` (float), \`dynamic\` (int8 weights), \`float16\` (float16 weights), \`int8\` (full integer, ${'`--representative`'} with 100 calibration samples: ` +
       'the KWS calibration set for KWS, seeded random inputs otherwise; the QAT micro_speech graph uses its learned ranges). ' +
-      'Fixtures are real TensorFlow-written models from `../shared/fixtures`; generated models come from `src/builder/generators.ts`.',
+      'Fixtures are real TensorFlow-written models from `../shared/fixtures`; generated models come from `src/builder/generators.ts`. ' +
+      '`weights` is 4 bytes per parameter for generated models; for fixtures, the size of the variables data (SavedModels) or of the whole frozen `.pb` (GraphDefs).',
     '',
   );
   const modelRow = (name: string) => r.models.find((x) => x.name === name);
@@ -314,8 +315,10 @@ const MEMORY_NOTES =
   'Reading the tables: the weights are held once in checkpoint layout (read from `variables.data`), once in TFLite layout ' +
   '(lowering transposes dense and convolution weights) and once as the bytes of the .tflite file. The API keeps the first in ' +
   '`conversion.prepared` (verification and the TF reference run that graph), so all three meet when the FlatBuffer is built. ' +
-  "The CLI calls `optimize(model, { keepPrepared: false })`: each original is garbage once lowering has replaced it, one full " +
-  'collection frees what is left before the FlatBuffer is built, and the peak is about twice the weights plus Node\'s own memory.';
+  "The CLI calls `optimize(model, { keepPrepared: false })`: the originals are garbage once lowering has replaced them, so the " +
+  "peak, about twice the weights plus Node's own memory, is at the end of lowering, and one full collection frees the originals " +
+  'before the FlatBuffer is built. `in ArrayBuffers` lags behind frees (V8 releases buffers in the background). Writing the file ' +
+  "goes through the kernel's page cache, and its time depends on how much the kernel is writing back at that moment.";
 
 // --- Scaling plot -----------------------------------------------------------------------------
 
@@ -341,9 +344,19 @@ function logTicks(lo: number, hi: number): number[] {
 const num = (x: number): string => (Math.round(x * 10) / 10).toString();
 
 function tickLabel(v: number, unit: string): string {
-  if (unit === 'params') return v >= 1e6 ? `${v / 1e6}M` : `${v / 1e3}k`;
-  if (unit === 's') return v >= 1 ? `${v}` : `${Number(v.toPrecision(1))}`;
-  return v >= 1024 ? `${v / 1024} GiB` : `${v}`;
+  if (unit === 'params') return v >= 1e6 ? `${Number((v / 1e6).toPrecision(3))}M` : `${Number((v / 1e3).toPrecision(3))}k`;
+  return `${Number(v.toPrecision(3))}`;
+}
+
+/** A log axis range around the data: the 1-2-5 ticks just outside its smallest and largest value. */
+function logRange(values: number[]): [number, number] {
+  const v = values.filter((x) => x > 0 && Number.isFinite(x));
+  const steps = (lo: number, hi: number) => logTicks(lo, hi);
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  const below = steps(lo / 10, lo).filter((t) => t <= lo);
+  const above = steps(hi, hi * 10).filter((t) => t >= hi);
+  return [below[below.length - 1] ?? lo, above[0] ?? hi];
 }
 
 function panel(x0: number, y0: number, w: number, h: number, title: string, yUnit: string, yLabel: string, series: Series[], xs: [number, number], ys: [number, number]): string[] {
@@ -352,6 +365,8 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, yUni
   const px = (v: number) => x0 + ((Math.log10(v) - Math.log10(xlo)) / (Math.log10(xhi) - Math.log10(xlo))) * w;
   const py = (v: number) => y0 + h - ((Math.log10(v) - Math.log10(ylo)) / (Math.log10(yhi) - Math.log10(ylo))) * h;
   const o: string[] = [];
+  const clip = `clip-${x0}`;
+  o.push(`<clipPath id="${clip}"><rect x="${x0}" y="${y0}" width="${w}" height="${h}"/></clipPath>`);
   o.push(`<text x="${num(x0 + w / 2)}" y="${num(y0 - 12)}" text-anchor="middle" font-weight="bold">${title}</text>`);
   o.push(`<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
   for (const t of logTicks(xlo, xhi)) {
@@ -368,7 +383,7 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, yUni
   for (const s of series) {
     const pts = s.points.filter(([x, y]) => x > 0 && y > 0 && Number.isFinite(y));
     if (pts.length === 0) continue;
-    o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.map(([x, y]) => `${num(px(x))},${num(py(Math.min(Math.max(y, ylo), yhi)))}`).join(' ')}"/>`);
+    o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} clip-path="url(#${clip})" points="${pts.map(([x, y]) => `${num(px(x))},${num(py(y))}`).join(' ')}"/>`);
     if (s.markers !== false) for (const [x, y] of pts) o.push(`<circle cx="${num(px(x))}" cy="${num(py(y))}" r="3.5" fill="${s.color}"/>`);
     o.push(`<line x1="${x0 + 10}" y1="${ly - 4}" x2="${x0 + 34}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     o.push(`<text x="${x0 + 40}" y="${ly}">${s.label}</text>`);
@@ -391,8 +406,7 @@ export function scalingSvg(r: BenchResults): string {
     o.push('<text x="20" y="40">no scaling measurements</text>', '</svg>');
     return `${o.join('\n')}\n`;
   }
-  const px = rows.map((x) => x.m.params as number);
-  const xs: [number, number] = [10 ** Math.floor(Math.log10(Math.min(...px))), 10 ** Math.ceil(Math.log10(Math.max(...px)))];
+  const xs = logRange(rows.map((x) => x.m.params as number));
   const goalTime = (p: number) => (4 * p) / 200e6;
   const time: Series[] = [
     { label: 'wall, spawn to exit', color: '#1f77b4', points: rows.map((x) => [x.m.params as number, x.c.wallMs / 1000]) },
@@ -400,15 +414,14 @@ export function scalingSvg(r: BenchResults): string {
     { label: 'CPU (user + system)', color: '#9467bd', points: rows.map((x) => [x.m.params as number, x.c.cpuMs / 1000]) },
     { label: 'goal: 200 MB/s of weights', color: '#d62728', dash: '5,4', markers: false, points: xs.map((p) => [p, goalTime(p)]) },
   ];
-  const tAll = time.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v > 0 && Number.isFinite(v));
-  const ts: [number, number] = [10 ** Math.floor(Math.log10(Math.min(...tAll))), 10 ** Math.ceil(Math.log10(Math.max(...tAll)))];
+  // Axes fit the measurements; the goal lines are drawn across and clipped.
+  const ts = logRange(time.filter((x) => x.markers !== false).flatMap((x) => x.points.map((p) => p[1])));
   const mem: Series[] = [
     { label: 'peak RSS', color: '#1f77b4', points: rows.map((x) => [x.m.params as number, x.c.peakRssMiB]) },
     { label: 'goal: 2.5 x weights', color: '#d62728', dash: '5,4', markers: false, points: xs.map((p) => [p, (2.5 * 4 * p) / MiB]) },
     { label: 'weights (4 B x parameters)', color: '#7f7f7f', dash: '2,3', markers: false, points: xs.map((p) => [p, (4 * p) / MiB]) },
   ];
-  const mAll = mem.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v > 0 && Number.isFinite(v));
-  const ms2: [number, number] = [10 ** Math.floor(Math.log10(Math.min(...mAll))), 10 ** Math.ceil(Math.log10(Math.max(...mAll)))];
+  const ms2 = logRange(mem.filter((x) => x.markers !== false).flatMap((x) => x.points.map((p) => p[1])));
   o.push(...panel(70, 40, 340, 270, 'Float conversion time', 's', 'seconds', time, xs, ts));
   o.push(...panel(530, 40, 340, 270, 'Peak memory (RSS)', 'MiB', 'MiB', mem, xs, ms2));
   o.push(`<text x="${W / 2}" y="${H - 8}" text-anchor="middle" fill="#555">tfconv ${r.machine.tfconv}, ${r.date.slice(0, 10)}, ${r.machine.cpu} (${r.machine.cores} cores); log-log axes</text>`);
