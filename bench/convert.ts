@@ -1,107 +1,116 @@
-// Conversion time and peak memory per fixture. Each conversion runs in a child process of its
-// own (this file with --child N), so its peak RSS (process.resourceUsage().maxRSS) is its own
-// and not the sum of everything converted before. Writes bench/results/convert.json and prints
-// a table. Run after a build: node dist/bench/convert.js (or `npm run bench` for all benches).
+// Conversion cost per model and mode, as a user pays it: `tfconv optimize` in a child process of
+// its own, timed from spawn to exit (Node's start-up and module loading included), with the
+// child's peak RSS and CPU time (bench/probe.ts). Each conversion runs a few times; the fastest
+// counts (other processes only ever add time) and the largest peak RSS.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Table from 'cli-table3';
-import { type ConvertOptions, convertModel } from '../src/convert/convert.js';
-import { PACKAGE_ROOT } from '../src/util/package.js';
-import { fixture } from '../test/helpers/shared.js';
+import { BENCH_CACHE, BIN, type ChildMeasure, firstErrorLine, measureNode, round } from './common.js';
+import { type BenchModel, CALIBRATION_SAMPLES, MODES, type Mode } from './models.js';
 
-interface Case {
-  name: string;
-  rel: string;
-  options: ConvertOptions;
-}
-
-const CASES: Case[] = [
-  { name: 'kws ds-cnn', rel: 'mlcommons-tiny-kws/kws_ref_model', options: {} },
-  { name: 'half_plus_two tf1 (2 sigs)', rel: 'tf-serving-half-plus-two/saved_model_half_plus_two_cpu', options: { signatures: ['serving_default', 'regress_x2_to_y3'] } },
-  { name: 'half_plus_two tf2 (3 sigs)', rel: 'tf-serving-half-plus-two/saved_model_half_plus_two_tf2_cpu', options: { signatures: ['serving_default', 'classify_x2_to_y3', 'regress_x2_to_y3'] } },
-  { name: 'tfjs multi-signature', rel: 'tfjs-node-saved-models/module_with_multiple_signatures', options: { allSignatures: true } },
-  { name: 'tf-rust multi-input', rel: 'tf-rust-keras/keras_multiple_inputs_saved_model', options: {} },
-  { name: 'tf-java (5 sigs)', rel: 'tf-java-multi-signature/saved_model_using_python', options: { allSignatures: true, inputShapes: { a: [2, 3], b: [2, 3], input: [], dummy: [] } } },
-  { name: 'kaggle dense', rel: 'kaggle-docker-python-keras/saved_model', options: {} },
-  { name: 'tfnet mlp', rel: 'tfnet-keras/simple_model_from_auto_compile', options: {} },
-  { name: 'tf2onnx fc-layers', rel: 'tf2onnx-test-models/fc-layers/frozen.pb', options: {} },
-  { name: 'tf2onnx ae0', rel: 'tf2onnx-test-models/ae0/frozen.pb', options: {} },
-  { name: 'tf2onnx lstm (unrolled)', rel: 'tf2onnx-test-models/lstm/frozen.pb', options: { inputShapes: { keep_prob: [] } } },
-  { name: 'tf2onnx gru (unrolled)', rel: 'tf2onnx-test-models/gru/frozen.pb', options: { inputShapes: { keep_prob: [], X: [1, 784] } } },
-  { name: 'tf2onnx regression', rel: 'tf2onnx-test-models/regression/saved_model', options: { inputShapes: { X: [] } } },
-  { name: 'micro_speech qat (cut)', rel: 'siliconlabs-micro-speech-tf1/model.pb', options: { inputArrays: ['Reshape_2'], outputArrays: ['labels_softmax'] } },
-  { name: 'litert multi_add', rel: 'litert-testdata/tflite_testdata/multi_add.pb', options: {} },
-];
-
-interface Measurement {
-  name: string;
-  fixture: string;
-  /** Wall time of convertModel (ms), after the process started and modules loaded. */
+export interface ConversionRecord {
+  model: string;
+  mode: Mode;
+  /** 'official': made the way the model's official .tflite was (e.g. int8 input and output). */
+  variant?: 'official';
+  ok: boolean;
+  error?: string;
+  /** Fastest run, spawn to exit. */
+  wallMs: number;
+  wallRuns: number[];
+  /** CPU time (user + system) of the fastest run. */
+  cpuMs: number;
+  /** What tfconv reports as the conversion's own time (without start-up), fastest run. */
   convertMs: number;
-  /** Peak resident set size of the whole child process (MiB). */
+  /** Largest peak RSS over the runs. */
   peakRssMiB: number;
-  /** Resident set size before converting (MiB): the runtime's own share of the peak. */
-  baseRssMiB: number;
   outputBytes: number;
-  operators: number;
-  subgraphs: number;
+  ops: number;
+  /** 1-minute load average before the fastest run. */
+  load: number;
+  /** The .tflite written (kept for the latency benchmark). */
+  output: string;
 }
 
-/** Child: convert one case, print its measurement as JSON on stdout. */
-function child(index: number): void {
-  const c = CASES[index];
-  const base = process.memoryUsage().rss;
-  const t0 = performance.now();
-  const r = convertModel(fixture(c.rel), c.options);
-  const ms = performance.now() - t0;
-  const m: Measurement = {
-    name: c.name,
-    fixture: c.rel,
-    convertMs: Math.round(ms * 10) / 10,
-    // maxRSS is in KiB on Linux and macOS.
-    peakRssMiB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
-    baseRssMiB: Math.round((base / 1024 / 1024) * 10) / 10,
-    outputBytes: r.bytes.length,
-    operators: r.model.subgraphs.reduce((s, sg) => s + sg.operators.length, 0),
-    subgraphs: r.model.subgraphs.length,
+export function modeArgs(m: BenchModel, mode: Mode): string[] {
+  if (mode === 'none') return [];
+  if (mode !== 'int8') return ['--quantize', mode];
+  const calibrated = m.int8Args.includes('--representative');
+  return ['--quantize', 'int8', ...m.int8Args, ...(calibrated ? ['--calibration-samples', String(CALIBRATION_SAMPLES)] : [])];
+}
+
+function outputFile(model: string, mode: Mode, variant?: string): string {
+  const slug = model.replace(/[^a-zA-Z0-9.-]+/g, '_');
+  return path.join(BENCH_CACHE, 'out', `${slug}--${mode}${variant ? `--${variant}` : ''}.tflite`);
+}
+
+/** How many times a conversion runs: fewer for the large ones, once in a quick run. */
+function repetitions(m: BenchModel, mode: Mode, quick: boolean): number {
+  if (quick) return 1;
+  if (mode === 'int8') return m.weightsBytes > 50e6 ? 1 : 2;
+  return m.weightsBytes > 50e6 ? 3 : 5;
+}
+
+export function convertOne(m: BenchModel, mode: Mode, extra: string[], variant: 'official' | undefined, reps: number): ConversionRecord {
+  const output = outputFile(m.name, mode, variant);
+  fs.mkdirSync(path.dirname(output), { recursive: true });
+  const args = ['optimize', m.path, '-o', output, ...m.args, ...(variant ? [] : modeArgs(m, mode)), ...extra];
+  const runs: ChildMeasure[] = [];
+  for (let i = 0; i < reps; i++) {
+    const r = measureNode(BIN, args);
+    runs.push(r);
+    if (!r.ok) break;
+  }
+  const failed = runs.find((r) => !r.ok);
+  const base = { model: m.name, mode, ...(variant ? { variant } : {}), output };
+  if (failed) {
+    return { ...base, ok: false, error: firstErrorLine(failed).replace(/^tfconv: error: /, ''), wallMs: NaN, wallRuns: [], cpuMs: NaN, convertMs: NaN, peakRssMiB: NaN, outputBytes: 0, ops: 0, load: failed.load };
+  }
+  const best = runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+  // "<model> -> <output> (13.34 MiB, 65 ops, 311 ms)"; with quantization "(..., 0.27x of float ..., N ops, M ms)".
+  const parsed = (r: ChildMeasure) => /(\d+) ops, (\d+) ms\)/.exec(r.stdout);
+  const head = parsed(best);
+  return {
+    ...base,
+    ok: true,
+    wallMs: best.wallMs,
+    wallRuns: runs.map((r) => r.wallMs),
+    cpuMs: best.cpuMs,
+    convertMs: Math.min(...runs.map((r) => Number(parsed(r)?.[2] ?? NaN))),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    outputBytes: fs.statSync(output).size,
+    ops: head ? Number(head[1]) : 0,
+    load: best.load,
   };
-  process.stdout.write(`${JSON.stringify(m)}\n`);
 }
 
-function parent(): void {
-  const self = fileURLToPath(import.meta.url);
-  const results: Measurement[] = [];
-  const failures: string[] = [];
-  for (const [i, c] of CASES.entries()) {
-    if (!fs.existsSync(fixture(c.rel))) {
-      console.log(`convert: skipped ${c.name}: missing ${fixture(c.rel)}`);
-      continue;
+/** Every mode of every model, and the official-matching variants; logs one line per conversion. */
+export function convertBench(models: readonly BenchModel[], options: { quick: boolean; log: (s: string) => void }): ConversionRecord[] {
+  const out: ConversionRecord[] = [];
+  const say = (r: ConversionRecord, m: BenchModel) => {
+    const what = `${r.model} [${r.mode}${r.variant ? ', as official' : ''}]`;
+    if (!r.ok) options.log(`convert: ${what}: FAILED: ${r.error}`);
+    else {
+      const mbps = r.mode === 'none' && m.weightsBytes > 0 ? `, ${round(m.weightsBytes / 1e6 / (r.wallMs / 1000), 0)} MB/s of weights` : '';
+      options.log(
+        `convert: ${what}: ${r.wallMs.toFixed(0)} ms wall (runs ${r.wallRuns.map((x) => x.toFixed(0)).join(', ')}; load ${r.load}), ` +
+          `${r.cpuMs.toFixed(0)} ms CPU, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${(r.outputBytes / 2 ** 20).toFixed(2)} MiB out${mbps}`,
+      );
     }
-    const r = spawnSync(process.execPath, [self, '--child', String(i)], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      failures.push(`${c.name}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
-      continue;
+  };
+  for (const m of models) {
+    for (const mode of MODES) {
+      const r = convertOne(m, mode, [], undefined, repetitions(m, mode, options.quick));
+      say(r, m);
+      out.push(r);
     }
-    results.push(JSON.parse(r.stdout.trim().split('\n').pop() as string) as Measurement);
+    if (m.official && m.official.args.length > 0) {
+      const calibrated = m.official.args.includes('--representative') ? ['--calibration-samples', String(CALIBRATION_SAMPLES)] : [];
+      const args = [...(m.official.mode === 'none' ? [] : ['--quantize', m.official.mode]), ...m.official.args, ...calibrated];
+      const r = convertOne(m, m.official.mode, args, 'official', repetitions(m, m.official.mode, options.quick));
+      say(r, m);
+      out.push(r);
+    }
   }
-  const table = new Table({ head: ['fixture', 'convert ms', 'peak RSS MiB', 'base RSS MiB', 'output', 'ops', 'subgraphs'], style: { head: [], border: [] } });
-  for (const m of results) {
-    table.push([m.name, m.convertMs.toFixed(1), m.peakRssMiB.toFixed(1), m.baseRssMiB.toFixed(1), `${(m.outputBytes / 1024).toFixed(1)} KiB`, m.operators, m.subgraphs]);
-  }
-  console.log(table.toString());
-  const out = path.join(PACKAGE_ROOT, 'bench', 'results', 'convert.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify({ node: process.version, platform: `${process.platform}-${process.arch}`, results, failures }, null, 2)}\n`);
-  console.log(`convert: wrote ${path.relative(process.cwd(), out) || out}`);
-  if (failures.length) {
-    for (const f of failures) console.log(`convert: FAILED ${f}`);
-    process.exitCode = 1;
-  }
+  return out;
 }
-
-const at = process.argv.indexOf('--child');
-if (at >= 0) child(Number(process.argv[at + 1]));
-else parent();

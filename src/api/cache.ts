@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../writers/atomic-file.js';
 import { type OptimizeOptions, type OptimizeResult, optimize } from './optimize.js';
 
 /** Options that do not change the output bytes, and are left out of the key. */
-const NOT_IN_KEY = new Set(['output', 'log', 'progress']);
+const NOT_IN_KEY = new Set(['output', 'log', 'progress', 'keepPrepared']);
 
 /**
  * The options as a canonical JSON value: keys sorted, unset and default-valued entries (undefined,

@@ -11,6 +11,7 @@ import { loadRepresentative } from '../quantize/representative.js';
 import { err } from '../errors/index.js';
 import { operatorName } from '../tflite/index.js';
 import { type VerifyOptions, type VerifyReport, customOps, verifyConversion } from '../verify/verify.js';
+import { releaseDeadWeights } from '../util/memory.js';
 import { writeFileAtomic } from '../writers/atomic-file.js';
 import { checkOutputPath, defaultOutputPath } from './output-path.js';
 
@@ -85,7 +86,13 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
   const output = options.output ?? defaultOutputPath(model);
   checkOutputPath(output, model);
   const t0 = performance.now();
-  const converted = convertToGraphs(model, options);
+  // keepPrepared: false (the CLI: only the file is wanted) lowers the peak memory by about the
+  // size of the weights; verification runs the frozen graphs, so it keeps them regardless.
+  const release = options.keepPrepared === false && !options.verify;
+  const converted = convertToGraphs(model, { ...options, keepPrepared: !release });
+  // Without the frozen graphs, the original weights are dead now: free them before the builder
+  // allocates as much again (src/util/memory.ts says why this is not left to the GC's timing).
+  if (release) releaseDeadWeights(converted.graphs);
   let graphs = converted.graphs;
   const notes = [...converted.notes];
   let floatBytes: number | undefined;
@@ -103,9 +110,11 @@ export async function optimize(model: string, options: OptimizeOptions = {}): Pr
     // modes rewrite the graphs in place).
     floatExport = exportGraphsIndexed(converted.graphs);
     floatBytes = floatExport.bytes.length;
+    if (release) releaseDeadWeights(converted.graphs);
     const q = await quantizeGraphs(converted, options.quantize, { log: options.log ?? (() => {}), progress: options.progress === true });
     graphs = q.graphs;
     tensorMaps = q.tensorMaps;
+    if (release) releaseDeadWeights(graphs);
     // With --report the data did serve: the report ran both models on it.
     notes.push(...q.notes.filter((n) => !(options.report && n === REPRESENTATIVE_UNUSED)));
   }

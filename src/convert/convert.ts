@@ -24,6 +24,13 @@ export interface ConvertOptions extends LoadOptions {
   skipPasses?: string[];
   /** Where passes say things worth saying. */
   log?: (message: string) => void;
+  /**
+   * Return the frozen TF graphs as `prepared` (default true). They hold the weights a second
+   * time, in checkpoint layout; with false they are let go before the passes run, so each
+   * original is garbage as soon as lowering has replaced it (transposed weights), and `prepared`
+   * is empty. A large model's peak memory is then lower by about the size of its weights.
+   */
+  keepPrepared?: boolean;
 }
 
 export interface ConversionResult {
@@ -101,11 +108,6 @@ export function convertToGraphs(path: string, options: ConvertOptions = {}): Con
       throw err.inputShapeNeeded(r.missing, where, 'has an unknown rank (the model does not declare its shape)');
     }
   }
-  for (const s of staged) {
-    const r = runPasses(s.graph, CONVERT_STAGE, s.ctx, skip);
-    graphs.push(r.graph);
-    passRuns.push([...s.runs, ...r.runs]);
-  }
   const notes = [...loaded.notes, ...loaded.graphs.flatMap((p) => p.notes)];
   // Unknown dimensions past the batch become 1, which is rarely what a sequence or image model
   // wants: say so, once per input.
@@ -115,7 +117,16 @@ export function convertToGraphs(path: string, options: ConvertOptions = {}): Con
       notes.push(`input '${i.key}' has unknown dimensions besides the batch ([${i.shape.join(',')}]); they were set to 1: give the real size with --input-shape ${i.key}=...`);
     }
   });
-  return { graphs, prepared: loaded.graphs, notes, passRuns };
+  // Nothing else holds the frozen graphs now: dropping them here frees each original weight as
+  // soon as the passes stop using it.
+  const prepared = options.keepPrepared === false ? [] : loaded.graphs;
+  loaded.graphs = [];
+  for (const s of staged) {
+    const r = runPasses(s.graph, CONVERT_STAGE, s.ctx, skip);
+    graphs.push(r.graph);
+    passRuns.push([...s.runs, ...r.runs]);
+  }
+  return { graphs, prepared, notes, passRuns };
 }
 
 /**

@@ -48,15 +48,20 @@ export const fuseMulIntoConv: Pass = {
 /** Scale weights along the output channel: dim 0 for CONV_2D/FC ([O,...]), last for depthwise. */
 function scaleWeights(op: string, w: Tensor, s: Float64Array) {
   const v = w.value as NonNullable<Tensor['value']>;
-  const src = numbers(v);
+  // The caller checked float32: read it in place (a float64 copy of large weights costs twice
+  // their size); each product is still computed in float64 and rounded once on the store.
+  const src = v.data as Float32Array;
   const out = new Float32Array(src.length);
   const n = numElements(v.shape);
   if (op === 'tfl.DEPTHWISE_CONV_2D') {
     const c = v.shape[v.shape.length - 1];
-    for (let i = 0; i < n; i++) out[i] = src[i] * s[i % c];
+    for (let i = 0; i < n; i += c) for (let k = 0; k < c; k++) out[i + k] = src[i + k] * s[k];
   } else {
     const inner = n / v.shape[0];
-    for (let i = 0; i < n; i++) out[i] = src[i] * s[Math.floor(i / inner)];
+    for (let o = 0, i = 0; o < v.shape[0]; o++) {
+      const so = s[o];
+      for (const end = i + inner; i < end; i++) out[i] = src[i] * so;
+    }
   }
   return { dtype: 'float32' as const, shape: v.shape.slice(), data: out };
 }

@@ -56,6 +56,9 @@ export function writeTflite(model: TfliteModel, options: WriteTfliteOptions = {}
   return b.asUint8Array();
 }
 
+/** Unused builder space at the head of the buffer kept rather than copied away. */
+const SMALL_HEAD_BYTES = 64 * 1024;
+
 /** Writes the model to `file` atomically (a temporary file in the same directory, then rename). */
 export function writeTfliteFile(file: string, model: TfliteModel, options: WriteTfliteOptions = {}): Uint8Array {
   const bytes = writeTflite(model, options);

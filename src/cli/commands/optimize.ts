@@ -93,6 +93,8 @@ async function optimizeHandler(args: Record<string, unknown>, io: CliIO): Promis
       if (!quiet) io.stderr.write(`tfconv: ${m}\n`);
     },
     progress: !quiet && io.stderr.isTTY === true,
+    // Only the file is wanted here: the frozen TF graph's copy of the weights can go early.
+    keepPrepared: false,
     ...(args.verify === true
       ? {
           verify: {
