@@ -67,14 +67,15 @@ class Steps {
   readonly ok: string[] = [];
   outputBytes = 0;
 
-  /** Runs `fn`; a TfconvError is recorded and gives undefined; anything else is a crash. */
+  /** Runs `fn`; a TfconvError is recorded and gives undefined; anything else (INTERNAL too) is a crash. */
   run<T>(step: string, fn: () => T): T | undefined {
     try {
       const v = fn();
       this.ok.push(step);
       return v;
     } catch (e) {
-      if (isTfconvError(e)) {
+      // INTERNAL is tfconv admitting a bug ("please report"): a finding, like any other crash.
+      if (isTfconvError(e) && e.code !== 'INTERNAL') {
         this.errors.push({ step, code: e.code, message: e.message });
         return undefined;
       }

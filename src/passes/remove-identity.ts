@@ -5,6 +5,7 @@
 // IdentityN passes input i to output i; Print passes input 0. A graph output keeps its name.
 
 import type { Graph, Tensor } from '../graph/ir.js';
+import { err } from '../errors/index.js';
 import type { Pass } from './pass.js';
 
 const PASS_THROUGH = new Set([
@@ -35,7 +36,9 @@ export const removeIdentity: Pass = {
       for (let i = 0; i < passes; i++) {
         const from = n.outputs[i];
         const to = n.inputs[i];
-        if (!from || !to) continue;
+        if (!from) continue;
+        // An identity with nothing to pass on (a damaged graph: a placeholder turned Identity).
+        if (!to) throw err.badGraph(n.name, `${n.op} has no input ${i} to pass through`, n.op);
         keepOutputName(g, from, to);
         g.replaceAllUses(from, to);
       }
