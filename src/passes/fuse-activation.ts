@@ -3,9 +3,10 @@
 //
 // Before: y = RELU(CONV_2D(x, W, b){act=NONE})     After: y = CONV_2D(x, W, b){act=RELU}
 //
-// TANH is deliberately not fused: TFLite's conv, fully-connected, pooling and elementwise kernels
+// TANH is deliberately not fused: TFLite's conv, depthwise, pooling and elementwise kernels
 // compute their activation range by clamping and treat TANH as "no clamp", so a fused TANH would
-// silently be dropped (checked in test/passes/fuse-activation.test.ts against the runtime).
+// silently be dropped, and FULLY_CONNECTED refuses the model (both checked in
+// test/passes/fuse-activation.test.ts against the runtime).
 
 import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { ACTIVATION } from '../lower/helpers.js';
@@ -32,7 +33,8 @@ export const ACTIVATION_HOSTS = new Set([
   'tfl.DIV',
   'tfl.AVERAGE_POOL_2D',
   'tfl.MAX_POOL_2D',
-  'tfl.CONCATENATION',
+  // Not CONCATENATION: the schema has the option, but TFLite's kernel refuses to prepare any
+  // activation other than NONE (concatenation.cc), so the model would not load.
 ]);
 
 export const fuseActivation: Pass = {
