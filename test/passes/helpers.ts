@@ -18,6 +18,7 @@ import type { GraphDef } from '../../src/proto/types.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
 import { writeTflite } from '../../src/tflite/index.js';
 import { makeRandomInputs } from '../../src/verify/inputs.js';
+import { type GraphDefBuilder, T, a } from '../lower/harness.js';
 
 export const ctx: PassContext = { allowCustomOps: false, log: () => {} };
 
@@ -101,10 +102,11 @@ export function inputsFor(g: Graph, seed: number, scale = 1): TensorValue[] {
 
 /**
  * Largest |a - b| over every output of two models run in the TFLite runtime on the same seeded
- * inputs (`samples` sets); outputs must agree in number, dtype and shape.
+ * inputs (`samples` sets), and the largest |a|; outputs must agree in number, dtype and shape.
  */
-export async function maxDiff(a: Uint8Array, b: Uint8Array, inputs: (seed: number) => TensorValue[], samples = 2): Promise<number> {
-  let worst = 0;
+export async function maxDiff(a: Uint8Array, b: Uint8Array, inputs: (seed: number) => TensorValue[], samples = 2): Promise<{ diff: number; max: number }> {
+  let diff = 0;
+  let max = 0;
   for (let s = 0; s < samples; s++) {
     const feed = inputs(11 + 97 * s);
     const x = await runBytes(a, feed);
@@ -115,26 +117,54 @@ export async function maxDiff(a: Uint8Array, b: Uint8Array, inputs: (seed: numbe
       assert.deepEqual(xv.shape, y[k].shape, `output ${k} shape`);
       const p = toFloat64(xv);
       const q = toFloat64(y[k]);
-      for (let i = 0; i < p.length; i++) worst = Math.max(worst, Math.abs(p[i] - q[i]));
+      for (let i = 0; i < p.length; i++) {
+        diff = Math.max(diff, Math.abs(p[i] - q[i]));
+        max = Math.max(max, Math.abs(p[i]));
+      }
     });
   }
-  return worst;
+  return { diff, max };
 }
 
 /**
- * The numeric case of a TFLite-level pass: write the graph before the pass, apply it, write it
- * after, and return the rewrites and the largest output difference in the TFLite runtime.
+ * The numeric case of a TFLite-level pass: write the graph before the pass, run the pass as the
+ * pipeline does (to a fixed point unless idempotent), write it after, and return the rewrites, the
+ * largest output difference in the TFLite runtime and the largest output magnitude.
  */
 export async function beforeAfter(
   pass: Pass,
   g: Graph,
   options: { samples?: number; scale?: number } = {},
-): Promise<{ rewrites: number; diff: number; before: Uint8Array; after: Uint8Array }> {
+): Promise<{ rewrites: number; diff: number; max: number; before: Uint8Array; after: Uint8Array }> {
   const before = tfliteBytes(g);
   const inputs = g.inputs.slice();
   const feed = (seed: number) => inputsFor(g, seed, options.scale);
-  const { rewrites } = pass.apply(g, ctx);
+  const { runs } = runPasses(g, [pass], ctx);
   assert.deepEqual(g.inputs, inputs, 'a pass keeps the graph inputs');
   const after = tfliteBytes(g);
-  return { rewrites, diff: await maxDiff(before, after, feed, options.samples), before, after };
+  return { rewrites: runs[0].rewrites, ...(await maxDiff(before, after, feed, options.samples)), before, after };
+}
+
+export type Layer = 'conv' | 'depthwise' | 'fc';
+
+/**
+ * A placeholder `x` into a conv (3x3 SAME, 2 -> 3 channels), a depthwise conv (multiplier 2:
+ * 2 -> 4 channels) or a MatMul (5 -> 3 units), with a BiasAdd when asked; seeded weights.
+ */
+export function layer(b: GraphDefBuilder, kind: Layer, bias = false): { y: string; channels: number } {
+  const conv = { ...T(), padding: a.s('SAME'), strides: a.ints([1, 1, 1, 1]), data_format: a.s('NHWC') };
+  let y: string;
+  let channels: number;
+  if (kind === 'fc') {
+    const x = b.placeholder('x', 'float32', [2, 5]);
+    y = b.op('layer', 'MatMul', [x, b.weights('w', [5, 3], 1)], { ...T(), transpose_a: a.b(false), transpose_b: a.b(false) });
+    channels = 3;
+  } else {
+    const x = b.placeholder('x', 'float32', [1, 6, 6, 2]);
+    const depthwise = kind === 'depthwise';
+    y = b.op('layer', depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', [x, b.weights('w', [3, 3, 2, depthwise ? 2 : 3], 1)], conv);
+    channels = depthwise ? 4 : 3;
+  }
+  if (bias) y = b.op('biased', 'BiasAdd', [y, b.weights('bias', [channels], 2)], { ...T(), data_format: a.s('NHWC') });
+  return { y, channels };
 }
