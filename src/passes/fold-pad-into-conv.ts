@@ -46,6 +46,11 @@ export const foldPadIntoConv: Pass = {
       const sw = Number(conv.options.stride_w ?? 1);
       const dh = Number(conv.options.dilation_h_factor ?? 1);
       const dw = Number(conv.options.dilation_w_factor ?? 1);
+      // With stride 1, SAME pads (k - 1) * d at any size; with a larger stride it depends on the
+      // size, so a height or width known only at run time (-1 in the signature) cannot be judged
+      // from its batch-1 value.
+      const dynamic = (i: number): boolean => (x.signature?.[i] ?? 0) < 0;
+      if ((dynamic(1) && sh !== 1) || (dynamic(2) && sw !== 1)) continue;
       const [ht, hb] = samePadding(x.shape[1], kh, sh, dh);
       const [wl, wr] = samePadding(x.shape[2], kw, sw, dw);
       if (v[2] !== ht || v[3] !== hb || v[4] !== wl || v[5] !== wr) continue;
