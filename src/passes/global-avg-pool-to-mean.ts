@@ -18,6 +18,10 @@ export function isGlobalAvgPool(n: Node): boolean {
   const s = n.inputs[0]?.shape;
   const o = n.outputs[0]?.shape;
   if (!s || s.length !== 4 || !o || o.length !== 4 || s.some((d) => d < 0)) return false;
+  // A height or width known only at run time (-1 in the signature) has its batch-1 size here: the
+  // window covers it at that size only.
+  const sig = n.inputs[0]?.signature;
+  if (sig && sig.length === 4 && (sig[1] < 0 || sig[2] < 0)) return false;
   return (
     n.options.filter_height === s[1] &&
     n.options.filter_width === s[2] &&
