@@ -270,10 +270,12 @@ export class Graph {
     for (const n of this.nodes) {
       for (let i = 0; i < n.inputs.length; i++) if (n.inputs[i] === from) n.inputs[i] = to;
     }
+    // A tensor that already is a graph output keeps its own name: it is user-visible too.
+    const toIsOutput = this.outputs.includes(to);
     for (let i = 0; i < this.outputs.length; i++) {
       if (this.outputs[i] === from) {
         // The graph output keeps its user-visible name.
-        if (!to.isConstant && to.producer) to.name = from.name;
+        if (!to.isConstant && to.producer && !toIsOutput) to.name = from.name;
         this.outputs[i] = to;
       }
     }
