@@ -616,7 +616,8 @@ export const nnOps: OpTable = {
  */
 export function batchNormScaleOffset(n: Node): { scale: Float32Array; offset: Float32Array } {
   const [gamma, beta, mean, variance] = n.inputs.slice(1, 5).map((t) => numbers((t as Tensor).value as NonNullable<Tensor['value']>));
-  const eps = Math.fround(n.attrFloat('epsilon', 1e-3));
+  // TF's default epsilon (the op registration, DEFAULT_ATTRS and this op's evaluate agree).
+  const eps = Math.fround(n.attrFloat('epsilon', 0.0001));
   const c = gamma.length;
   const scale = new Float32Array(c);
   const offset = new Float32Array(c);
