@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { type TensorValue, toFloat64 } from '../../src/core/tensor.js';
 import { graphsToTflite } from '../../src/export/to-tflite.js';
 import { graphFromGraphDef } from '../../src/graph/from-graphdef.js';
-import type { Graph } from '../../src/graph/ir.js';
+import type { Graph, Tensor } from '../../src/graph/ir.js';
 import { minRuntimeVersionOf } from '../../src/lower/op-versions.js';
 import { chooseOpVersions } from '../../src/passes/choose-op-versions.js';
 import { runPasses } from '../../src/passes/manager.js';
@@ -50,9 +50,18 @@ export function graphBefore(gd: GraphDef, outputs: string[], pass: Pass, skip: s
   return runPasses(graph, FLOAT_PIPELINE.slice(0, at), ctx, new Set(skip)).graph;
 }
 
-/** One line per node (op, inputs, outputs, options) and the graph outputs: equal means unchanged. */
+/**
+ * One line per node (op, inputs, outputs, options) and the graph outputs: equal means unchanged.
+ * Tensors are named and numbered by identity, so reading another tensor of the same name shows.
+ */
 export function structure(g: Graph): string[] {
-  const name = (t: { name: string } | null) => (t ? t.name : '-');
+  const ids = new Map<Tensor, number>();
+  const name = (t: Tensor | null) => {
+    if (!t) return '-';
+    if (!ids.has(t)) ids.set(t, ids.size);
+    return `${t.name}#${ids.get(t)}${t.isConstant ? '=const' : ''}`;
+  };
+  for (const t of g.inputs) name(t);
   return [
     ...g.nodes.map((n) => `${n.op}(${n.inputs.map(name).join(', ')}) -> ${n.outputs.map(name).join(', ')} ${JSON.stringify(n.options)}`),
     `outputs: ${g.outputs.map(name).join(', ')}`,
