@@ -171,14 +171,22 @@ export function annotateShapes(g: Graph): InferResult {
 }
 
 /**
- * Inference with unknown dimensions at 2 instead of 1, or null when the graph cannot run at
- * another size: it fixes the batch somewhere (a Reshape to a constant [1, ...]), so no dimension
- * is really dynamic and shape signatures must not claim one (an input resized to batch 2 would
- * fail in that node).
+ * The size unknown dimensions get in the second inference. Any size other than 1 shows which
+ * dimensions follow the batch; for unknown heights and widths it must also survive strides and
+ * pools (SAME with stride s maps both 1 and 2 to 1 for s >= 2), so it is a prime above the usual
+ * total stride of a network's downsampling (32).
+ */
+export const OTHER_SIZE = 37;
+
+/**
+ * Inference with unknown dimensions at OTHER_SIZE instead of 1, or null when the graph cannot run
+ * at another size: it fixes the batch somewhere (a Reshape to a constant [1, ...]), so no
+ * dimension is really dynamic and shape signatures must not claim one (an input resized to that
+ * batch would fail in that node).
  */
 export function inferAtOtherSize(g: Graph, options: Partial<InferOptions> = {}): InferResult | null {
   try {
-    return inferGraph(g, { ...options, unknownDim: 2 });
+    return inferGraph(g, { ...options, unknownDim: OTHER_SIZE });
   } catch (e) {
     if (e instanceof TfconvError && e.code === 'SHAPE_ERROR') return null;
     throw e;

@@ -98,3 +98,18 @@ test('numeric: the TF reference at batch 1 gives the static shapes, at batch 3 c
   // The batch-dependent value (Size) is not a shape: its signature says nothing, its value changes.
   assert.deepEqual([Array.from(one[4].data as Int32Array), Array.from(three[4].data as Int32Array)], [[3], [9]]);
 });
+
+test('unknown height and width through a stride-2 SAME conv stay -1 (sizes 1 and 2 alone would both give 1)', () => {
+  const b = new GraphDefBuilder();
+  const x = b.placeholder('x', 'float32', [1, -1, -1, 2]);
+  b.op('conv', 'Conv2D', [x, b.weights('w', [3, 3, 2, 3], 1)], {
+    ...T(),
+    strides: a.ints([1, 2, 2, 1]),
+    padding: a.s('SAME'),
+    data_format: a.s('NHWC'),
+    dilations: a.ints([1, 1, 1, 1]),
+  });
+  const g = graphBefore(b.build(), ['conv'], annotateShapesPass);
+  annotateShapesPass.apply(g, ctx);
+  assert.deepEqual(io(byName(g, 'conv')), ['float32', [1, 1, 1, 3], [1, -1, -1, 3]]);
+});
