@@ -6,6 +6,7 @@ import { type TestContext, test } from 'node:test';
 import { BufferIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { encodeNpy, encodeNpz, readTensorFile, readTensorSource } from '../../src/io/index.js';
+import { seededFloats } from '../helpers/random.js';
 import { fixture, need } from '../helpers/shared.js';
 
 const REG_PB = fixture('tf2onnx-test-models/regression/graphdef/frozen.pb');
@@ -25,21 +26,6 @@ function tmpDir(t: TestContext): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfconv-run-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** Deterministic floats in [-1, 1) (xorshift32). */
-function noise(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
 }
 
 test('regression: the frozen graph (TF reference) and the official .tflite print the same numbers', async (t) => {
@@ -83,7 +69,7 @@ test('multi_add: npz inputs in, npz outputs out; the .bin and the .pb give ident
   if (!need(t, MULTI_ADD_BIN, MULTI_ADD_PB)) return;
   const dir = tmpDir(t);
   const shape = [1, 8, 8, 3];
-  const ins = new Map(['a', 'b', 'c', 'd'].map((k, i) => [k, { dtype: 'float32' as const, shape, data: noise(192, 21 + i) }]));
+  const ins = new Map(['a', 'b', 'c', 'd'].map((k, i) => [k, { dtype: 'float32' as const, shape, data: seededFloats(192, 21 + i, -1, 1) }]));
   const inFile = path.join(dir, 'in.npz');
   fs.writeFileSync(inFile, encodeNpz(ins, { compress: true }));
   const args = ['a', 'b', 'c', 'd'].flatMap((k) => ['-i', `${k}=${inFile}:${k}`]);
@@ -113,7 +99,7 @@ test('float64 .npy inputs are converted to the float32 input; wrong shapes and k
   if (!need(t, FC, HELLO)) return;
   const dir = tmpDir(t);
   const x64 = path.join(dir, 'x64.npy');
-  fs.writeFileSync(x64, encodeNpy({ dtype: 'float64', shape: [2, 784], data: Float64Array.from(noise(1568, 5)) }));
+  fs.writeFileSync(x64, encodeNpy({ dtype: 'float64', shape: [2, 784], data: Float64Array.from(seededFloats(1568, 5, -1, 1)) }));
   const ok = await run(FC, '-i', `X:0=${x64}`);
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.out, /^output:0: float32 \[2, 10\]\n\[\[/);

@@ -44,20 +44,7 @@ export async function loadTflite(t: { after(fn: () => void): void }, bytes: Uint
   return m;
 }
 
-/** Deterministic uniform floats in [lo, hi) (xorshift32). */
-export function seededFloats(n: number, seed: number, lo = 0, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + (s / 2 ** 32) * (hi - lo);
-  }
-  return out;
-}
+export { seededFloats } from './random.js';
 
 /** Index of the largest value. */
 export function argmax(xs: ArrayLike<number>): number {

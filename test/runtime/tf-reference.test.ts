@@ -6,6 +6,7 @@ import { type GraphDef, GraphDefCodec, type NodeDef, SavedModelCodec } from '../
 import { tensorFromProto, tensorToProto } from '../../src/proto/tensor-proto.js';
 import { TfReferenceModel, graphToTfjsArtifacts, runTfReference, tfReferenceSupportedOps } from '../../src/runtime/tf-reference.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
+import { seededFloats } from '../helpers/random.js';
 import { fixture, need } from '../helpers/shared.js';
 
 const REG_PB = fixture('tf2onnx-test-models/regression/graphdef/frozen.pb');
@@ -19,21 +20,6 @@ const SPEECH_TFLITE = fixture('siliconlabs-micro-speech-tf1/model.tflite');
 
 const readGraph = (f: string): GraphDef => GraphDefCodec.decode(fs.readFileSync(f), f);
 const f32 = (shape: number[], data: ArrayLike<number>) => ({ dtype: 'float32' as const, shape, data: Float32Array.from(data) });
-
-/** Deterministic floats in [0, 1) (xorshift32). */
-function noise(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s / 2 ** 32;
-  }
-  return out;
-}
 
 function constValue(g: GraphDef, name: string): Float32Array {
   const n = g.node.find((x) => x.name === name);
@@ -116,7 +102,7 @@ for (const [label, file, outCols] of [
     if (!need(t, file)) return;
     const g = readGraph(file);
     const batch = 4;
-    const x = noise(batch * 784, outCols);
+    const x = seededFloats(batch * 784, outCols);
     const expected = evalMlp(g, x, batch, 'output');
     const results = [];
     for (const backend of ['wasm', 'cpu'] as const) {
@@ -143,7 +129,7 @@ for (const [label, file, outCols] of [
 test('multi_add.pb (TF) and multi_add.bin (TFLite) compute the same sums', async (t) => {
   if (!need(t, MULTI_ADD_PB, MULTI_ADD_BIN)) return;
   const shape = [1, 8, 8, 3];
-  const feeds = Object.fromEntries(['a', 'b', 'c', 'd'].map((k, i) => [k, f32(shape, noise(192, 11 + i).map((v) => v * 200 - 100))]));
+  const feeds = Object.fromEntries(['a', 'b', 'c', 'd'].map((k, i) => [k, f32(shape, seededFloats(192, 11 + i).map((v) => v * 200 - 100))]));
   const [x, y] = await runTfReference(readGraph(MULTI_ADD_PB), feeds, ['x:0', 'y:0']);
   const rt = await TfliteRuntime.load();
   const m = rt.loadModel(fs.readFileSync(MULTI_ADD_BIN));
@@ -162,7 +148,7 @@ test('QAT micro-speech graph cut at Reshape_2 vs the official uint8 .tflite: sam
   t.after(() => (ref.dispose(), lite.dispose()));
   // Input quantization of the .tflite (INVENTORY.txt): scale 0.101961, zero point 0; output 1/256.
   for (let s = 1; s <= 8; s++) {
-    const q = Uint8Array.from(noise(1960, 100 + s), (v) => Math.floor(v * 161));
+    const q = Uint8Array.from(seededFloats(1960, 100 + s), (v) => Math.floor(v * 161));
     const [lq] = lite.run([{ dtype: 'uint8', shape: [1, 49, 40, 1], data: q }]);
     const [rp] = await ref.run({ 'Reshape_2:0': f32([1, 49, 40, 1], Float32Array.from(q, (v) => v * 0.101961)) }, ['labels_softmax:0']);
     const lp = [...(lq.data as Uint8Array)].map((v) => v / 256);

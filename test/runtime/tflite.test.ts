@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { test } from 'node:test';
 import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
+import { seededFloats } from '../helpers/random.js';
 import { fixture, need } from '../helpers/shared.js';
 
 const HELLO = fixture('tflite-micro-models/hello_world_float.tflite');
@@ -12,21 +13,6 @@ const MULTI_ADD = fixture('litert-testdata/tflite_testdata/multi_add.bin');
 const MNIST = fixture('ai-edge-quantizer-testmodels/conv_fc_mnist.tflite');
 
 const f32 = (shape: number[], values: number[]) => ({ dtype: 'float32' as const, shape, data: new Float32Array(values) });
-
-/** Deterministic pseudo-random floats in [-1, 1) (xorshift32), so tests are reproducible. */
-function noise(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function rejects(f: () => unknown, code: string, re: RegExp): void {
   assert.throws(f, (e: unknown) => e instanceof TfconvError && e.code === code && re.test(e.message) && !e.message.includes('\n'));
@@ -88,7 +74,7 @@ test('multi_add.bin: four inputs by name, two outputs, exact float32 sums', asyn
   assert.deepEqual(m.inputs.map((i) => i.name), ['a', 'b', 'c', 'd']);
   assert.deepEqual(m.outputs.map((o) => o.name), ['x', 'y']);
   const shape = [1, 8, 8, 3];
-  const [a, b, c, d] = [1, 2, 3, 4].map((s) => noise(192, s));
+  const [a, b, c, d] = [1, 2, 3, 4].map((s) => seededFloats(192, s, -1, 1));
   const [x, y] = m.run({ d: f32(shape, [...d]), c: f32(shape, [...c]), b: f32(shape, [...b]), a: f32(shape, [...a]) });
   for (let i = 0; i < 192; i++) {
     const bc = Math.fround(b[i] + c[i]);
@@ -103,7 +89,7 @@ test('same model, same inputs, same output bits (conv MNIST, two loads)', async 
   if (!need(t, MNIST)) return;
   const rt = await TfliteRuntime.load();
   const bytes = fs.readFileSync(MNIST);
-  const input = { dtype: 'float32' as const, shape: [1, 28, 28, 1], data: noise(784, 7).map((v) => (v + 1) / 2) };
+  const input = { dtype: 'float32' as const, shape: [1, 28, 28, 1], data: seededFloats(784, 7, -1, 1).map((v) => (v + 1) / 2) };
   const m1 = rt.loadModel(bytes);
   const m2 = rt.loadModel(bytes);
   t.after(() => (m1.dispose(), m2.dispose()));

@@ -9,6 +9,7 @@ import { ALL_PASSES } from '../../passes/pipeline.js';
 import { CALIBRATION_METHODS, type QuantizeOptions, checkQuantizeOptions } from '../../quantize/options.js';
 import { formatBytes } from '../../util/format.js';
 import type { VerifyReport } from '../../verify/verify.js';
+import { argReader, csv, strings } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
 import { sqnrThresholdOf } from './report.js';
@@ -161,15 +162,7 @@ export function formatVerify(v: VerifyReport): string {
 }
 
 function quantizeOptions(args: Record<string, unknown>): QuantizeOptions {
-  const num = (k: string): number | undefined => (typeof args[k] === 'number' ? (args[k] as number) : undefined);
-  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
-  const floats = (k: string): number[] | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const xs = csv(v).map(Number);
-    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw err.badOption(k, `'${v}' is not a comma-separated list of numbers`);
-    return xs;
-  };
+  const { num, str, floats } = argReader(args);
   const o: QuantizeOptions = { mode: String(args.quantize) as QuantizeOptions['mode'] };
   const set = <K extends keyof QuantizeOptions>(k: K, v: QuantizeOptions[K] | undefined): void => {
     if (v !== undefined) o[k] = v;
@@ -190,15 +183,6 @@ function quantizeOptions(args: Record<string, unknown>): QuantizeOptions {
   if (Object.keys(ranges).length > 0) o.inputRanges = ranges;
   checkQuantizeOptions(o);
   return o;
-}
-
-function strings(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function csv(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 /** NAME=MIN,MAX (repeatable) -> { NAME: [MIN, MAX] }. */

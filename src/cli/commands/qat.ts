@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { qat } from '../../api/qat.js';
 import { err } from '../../errors/index.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../quantize/options.js';
+import { argReader, csv, strings } from '../args.js';
 import type { CliIO } from '../io.js';
 import { parseInputShapes } from './optimize.js';
 import type { CliCommand } from './registry.js';
@@ -40,15 +41,7 @@ async function qatHandler(args: Record<string, unknown>, io: CliIO): Promise<num
   const model = String(args.model);
   if (typeof args.output !== 'string' || args.output === '') throw err.usage('tfconv qat needs the SavedModel directory to write: -o OUT_DIR');
   const quiet = args.quiet === true;
-  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined);
-  const num = (k: string): number | undefined => (typeof args[k] === 'number' ? (args[k] as number) : undefined);
-  const floats = (k: string): number[] | undefined => {
-    const v = str(k);
-    if (v === undefined) return undefined;
-    const xs = csv(v).map(Number);
-    if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw err.badOption(k, `'${v}' is not a comma-separated list of numbers`);
-    return xs;
-  };
+  const { num, str, floats } = argReader(args);
   const opt = <T>(k: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [k]: v });
   const r = await qat(model, {
     output: args.output,
@@ -80,11 +73,3 @@ async function qatHandler(args: Record<string, unknown>, io: CliIO): Promise<num
   return 0;
 }
 
-function strings(v: unknown): string[] {
-  if (v === undefined) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
-function csv(v: string): string[] {
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
-}

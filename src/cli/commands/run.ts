@@ -9,6 +9,7 @@ import { type InputSpec, type NamedTensor, runModel } from '../../api/run.js';
 import { type TensorValue, numElements, toFloat64 } from '../../core/tensor.js';
 import { err } from '../../errors/index.js';
 import { formatElement, tensorToJsonValue, writeTensorFile } from '../../io/index.js';
+import { strings } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { CliCommand } from './registry.js';
 
@@ -81,7 +82,7 @@ function parseInputSpecs(args: Record<string, unknown>): InputSpec[] {
   const result: InputSpec[] = [];
   const seen = new Set<string>();
   const take = (flag: 'input' | 'input-exprs', raw: unknown) => {
-    for (const item of asStrings(raw)) {
+    for (const item of strings(raw)) {
       const eq = item.indexOf('=');
       const key = eq < 0 ? '' : item.slice(0, eq).trim();
       const value = eq < 0 ? '' : item.slice(eq + 1);
@@ -105,14 +106,9 @@ function parseInputSpecs(args: Record<string, unknown>): InputSpec[] {
   return result;
 }
 
-function asStrings(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).map(String);
-}
-
 function parseList(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  const list = asStrings(v)
+  const list = strings(v)
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
