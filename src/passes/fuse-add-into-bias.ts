@@ -6,8 +6,10 @@
 
 import { type Graph, type Node, mergeProvenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
-import { BIASED_OPS, otherInput, perChannel, sameStaticShape, soleReader } from './match.js';
+import { biasedLayerThen, otherInput, perChannel, sameStaticShape } from './match.js';
 import type { Pass } from './pass.js';
+
+const ADD_OR_SUB: ReadonlySet<string> = new Set(['tfl.ADD', 'tfl.SUB']);
 
 export const fuseAddIntoBias: Pass = {
   name: 'fuse-add-into-bias',
@@ -18,10 +20,9 @@ export const fuseAddIntoBias: Pass = {
     const readers = g.consumerMap();
     const dead = new Set<Node>();
     for (const conv of g.nodes) {
-      if (!BIASED_OPS.has(conv.op) || dead.has(conv) || conv.options.fused_activation_function) continue;
-      const y = conv.output(0);
-      const add = soleReader(g, readers, y);
-      if (!add || (add.op !== 'tfl.ADD' && add.op !== 'tfl.SUB') || dead.has(add)) continue;
+      const m = biasedLayerThen(g, readers, conv, ADD_OR_SUB, dead);
+      if (!m) continue;
+      const { y, next: add } = m;
       // SUB only folds as y - c, not c - y.
       if (add.op === 'tfl.SUB' && add.inputs[0] !== y) continue;
       const b = conv.inputs[2];

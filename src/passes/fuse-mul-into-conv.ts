@@ -7,8 +7,10 @@
 import { numElements } from '../core/tensor.js';
 import { type Graph, type Node, type Tensor, mergeProvenance } from '../graph/ir.js';
 import { numbers } from '../graph/ops/util.js';
-import { BIASED_OPS, otherInput, perChannel, sameStaticShape, soleReader } from './match.js';
+import { biasedLayerThen, otherInput, perChannel, sameStaticShape } from './match.js';
 import type { Pass } from './pass.js';
+
+const MUL: ReadonlySet<string> = new Set(['tfl.MUL']);
 
 export const fuseMulIntoConv: Pass = {
   name: 'fuse-mul-into-conv',
@@ -19,10 +21,9 @@ export const fuseMulIntoConv: Pass = {
     const readers = g.consumerMap();
     const dead = new Set<Node>();
     for (const conv of g.nodes) {
-      if (!BIASED_OPS.has(conv.op) || dead.has(conv) || conv.options.fused_activation_function) continue;
-      const y = conv.output(0);
-      const mul = soleReader(g, readers, y);
-      if (!mul || mul.op !== 'tfl.MUL' || mul.options.fused_activation_function || dead.has(mul)) continue;
+      const m = biasedLayerThen(g, readers, conv, MUL, dead);
+      if (!m || m.next.options.fused_activation_function) continue;
+      const { y, next: mul } = m;
       const w = conv.inputs[1];
       const b = conv.inputs[2];
       if (!w?.value || w.dtype !== 'float32' || !b?.value || b.dtype !== 'float32') continue;

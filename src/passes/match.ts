@@ -41,3 +41,21 @@ export function otherInput(n: Node, t: Tensor): Tensor | null {
 export function sameStaticShape(a: Tensor, b: Tensor): boolean {
   return a.shape !== null && b.shape !== null && a.shape.length === b.shape.length && a.shape.every((d, i) => d === (b.shape as number[])[i]);
 }
+
+/**
+ * A conv, depthwise conv or fully-connected layer with no fused activation whose output's one
+ * reader is a live node of one of `ops`: the start of every fold into its weights or bias.
+ */
+export function biasedLayerThen(
+  g: Graph,
+  readers: Readers,
+  layer: Node,
+  ops: ReadonlySet<string>,
+  dead: ReadonlySet<Node>,
+): { y: Tensor; next: Node } | null {
+  if (!BIASED_OPS.has(layer.op) || dead.has(layer) || layer.options.fused_activation_function) return null;
+  const y = layer.output(0);
+  const next = soleReader(g, readers, y);
+  if (!next || !ops.has(next.op) || dead.has(next)) return null;
+  return { y, next };
+}

@@ -19,23 +19,11 @@ import { FB_SHARING_ALLOWANCE } from '../../src/tflite/flatbuffer.js';
 import { readTflite } from '../../src/tflite/read.js';
 import { fixture, need } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejectsOneLine } from '../helpers/errors.js';
 
 const MULTI_ADD = fixture('litert-testdata/tflite_testdata/multi_add.pb');
 const TIMES_THREE = fixture('tfjs-node-saved-models/times_three_float');
 const HALF_PLUS_TWO_TF2 = fixture('tf-serving-half-plus-two/saved_model_half_plus_two_tf2_cpu');
-
-async function rejects(p: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<TfconvError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof TfconvError, `expected a TfconvError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    assert.doesNotMatch(e.message, /[\n\r]/);
-    return e;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 function node(name: string, op: string, input: string[], attr: NodeDef['attr'] = {}): NodeDef {
   return { name, op, input, device: '', attr };
@@ -76,7 +64,7 @@ test('broken graphs: cycles, dangling inputs, wrong shapes and dtypes, duplicate
   ];
   for (const [name, breakIt, code, message] of cases) {
     const { run, output } = await brokenMultiAdd(dir, name.replace(/\W+/g, '-'), breakIt);
-    const e = await rejects(run, code, message);
+    const e = await rejectsOneLine(run, code, message);
     assert.ok(e.subject.node, `${name}: the error names a node`);
     assert.ok(!fs.existsSync(output), `${name}: no output written`);
   }
@@ -100,7 +88,7 @@ test('a SavedModel whose called function is missing, or whose signature names no
     const lib = g.library as NonNullable<GraphDef['library']>;
     lib.function = lib.function.filter((f) => f.signature.name !== call.attr.f.func?.name);
   });
-  await rejects(
+  await rejectsOneLine(
     optimize(noFunction, { output: path.join(dir, 'a.tflite') }),
     ErrorCode.BAD_GRAPH,
     /^node 'StatefulPartitionedCall' \(StatefulPartitionedCall\): calls function '__inference_signature_wrapper_\d+', which the library does not have$/,
@@ -109,7 +97,7 @@ test('a SavedModel whose called function is missing, or whose signature names no
     const sig = sm.meta_graphs[0].signature_def.serving_default;
     for (const k of Object.keys(sig.outputs)) sig.outputs[k].name = 'no_such_tensor:0';
   });
-  await rejects(optimize(badOutput, { output: path.join(dir, 'b.tflite') }), ErrorCode.BAD_GRAPH, /no_such_tensor:0/);
+  await rejectsOneLine(optimize(badOutput, { output: path.join(dir, 'b.tflite') }), ErrorCode.BAD_GRAPH, /no_such_tensor:0/);
   assert.ok(!fs.existsSync(path.join(dir, 'a.tflite')) && !fs.existsSync(path.join(dir, 'b.tflite')));
 });
 
@@ -141,9 +129,9 @@ test('function calls that fan out (2^40 inlined nodes) or recurse are refused be
     g.node.push(node('call', 'f0', ['a'], T));
   };
   const fanout = await brokenMultiAdd(dir, 'fanout', bomb(40, false));
-  await rejects(fanout.run, ErrorCode.BAD_GRAPH, /^node 'call' \(f0\): inlining function calls would make the graph 2199023255\d+ nodes, more than the 50000 allowed/);
+  await rejectsOneLine(fanout.run, ErrorCode.BAD_GRAPH, /^node 'call' \(f0\): inlining function calls would make the graph 2199023255\d+ nodes, more than the 50000 allowed/);
   const recursive = await brokenMultiAdd(dir, 'recursive', bomb(1, true));
-  await rejects(recursive.run, ErrorCode.BAD_GRAPH, /^node 'a' \(f0\): function calls recurse \('f0' -> 'f0'\); TensorFlow functions cannot call themselves$/);
+  await rejectsOneLine(recursive.run, ErrorCode.BAD_GRAPH, /^node 'a' \(f0\): function calls recurse \('f0' -> 'f0'\); TensorFlow functions cannot call themselves$/);
   // Two levels of the same shape (4 inlined calls) convert.
   const fine = await brokenMultiAdd(dir, 'fine', bomb(2, false));
   assert.ok((await fine.run).bytes > 0);
@@ -158,7 +146,7 @@ test('splat constants and folded values may not turn a few hundred bytes into gi
     c.op = 'Const';
     c.attr = { dtype: { value: 'type', type: 1 }, value: { value: 'tensor', tensor: { dtype: 1, tensor_shape: shape([1, 32768, 32768]), float_val: [0.5] } as never } };
   });
-  await rejects(splat.run, ErrorCode.BAD_GRAPH, /^node 'c': constant of 1073741824 elements given by 1 value is larger than the 16777216 elements/);
+  await rejectsOneLine(splat.run, ErrorCode.BAD_GRAPH, /^node 'c': constant of 1073741824 elements given by 1 value is larger than the 16777216 elements/);
   // Fill([16384, 16384], 0.5) * itself: 2^28 elements that TFLite computes at run time; nothing
   // is folded into a constant, so the model stays small.
   const fill = await brokenMultiAdd(dir, 'fill', (g) => {
@@ -214,7 +202,7 @@ test('a SavedModel whose variables pass 2 GiB fails with MODEL_TOO_LARGE before 
   // allocate), so MODEL_TOO_LARGE shows the size was judged before any read.
   fs.writeFileSync(path.join(model, 'variables', 'variables.data-00000-of-00001'), new Uint8Array(0));
   const output = path.join(dir, 'huge.tflite');
-  await rejects(optimize(model, { output }), ErrorCode.MODEL_TOO_LARGE, /needs 2400000000 bytes but a TFLite FlatBuffer is limited to 2 GiB/);
+  await rejectsOneLine(optimize(model, { output }), ErrorCode.MODEL_TOO_LARGE, /needs 2400000000 bytes but a TFLite FlatBuffer is limited to 2 GiB/);
   assert.ok(!fs.existsSync(output));
 });
 

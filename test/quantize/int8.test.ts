@@ -18,6 +18,7 @@ import { makeRandomInputs } from '../../src/verify/inputs.js';
 import { compareModels } from '../helpers/quant-compare.js';
 import { fixture, need, sharedData } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejectsOneLine } from '../helpers/errors.js';
 
 const KWS = fixture('mlcommons-tiny-kws/kws_ref_model');
 const CALIBRATION = sharedData('kws-mfcc/calibration.npy');
@@ -38,16 +39,6 @@ async function quantize(model: string, o: Partial<QuantizeOptions>): Promise<{ g
 
 const ops = (g: Graph) => g.nodes.map((n) => n.op.slice(4));
 const isQuantize = (n: Node) => n.op === 'tfl.QUANTIZE';
-
-function rejects(p: Promise<unknown>, code: string, re: RegExp): Promise<void> {
-  return assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof TfconvError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one line');
-    return true;
-  });
-}
 
 test('float32 I/O (default): one QUANTIZE after the input, one DEQUANTIZE before the output, int8 in between', async (t) => {
   if (!need(t, KWS, CALIBRATION)) return;
@@ -161,7 +152,7 @@ test('--exclude-ops keeps an op type in float (TF or TFLite names), between DEQU
     assert.equal(n.input(1).dtype, 'float32');
   }
   for (const n of g.nodes.filter((x) => x.op === 'tfl.DEPTHWISE_CONV_2D')) assert.equal(n.input(0).dtype, 'int8');
-  await rejects(quantize(KWS, { representative: CALIBRATION, excludeOps: ['NoSuchOp'] }), ErrorCode.BAD_OPTION, /--exclude-ops: 'NoSuchOp' is neither a TFLite builtin op/);
+  await rejectsOneLine(quantize(KWS, { representative: CALIBRATION, excludeOps: ['NoSuchOp'] }), ErrorCode.BAD_OPTION, /--exclude-ops: 'NoSuchOp' is neither a TFLite builtin op/);
 });
 
 test('--exclude-nodes matches the TF nodes a fused layer came from (its batch norm, its ReLU)', async (t) => {
@@ -193,7 +184,7 @@ test('--full-integer: fine when everything is int8; conflicts with exclusions; l
   if (!need(t, KWS, CALIBRATION)) return;
   const ok = await quantize(KWS, { representative: CALIBRATION, fullInteger: true });
   assert.ok(ok.graph.nodes.every((n) => n.op === 'tfl.QUANTIZE' || n.op === 'tfl.DEQUANTIZE' || n.outputs.every((o) => o.dtype !== 'float32')));
-  await rejects(
+  await rejectsOneLine(
     quantize(KWS, { representative: CALIBRATION, fullInteger: true, excludeOps: ['SOFTMAX'] }),
     ErrorCode.BAD_OPTION,
     /--full-integer: conflicts with the exclusions, which keep 1 node\(s\) in float/,
@@ -202,7 +193,7 @@ test('--full-integer: fine when everything is int8; conflicts with exclusions; l
 
 test('representative data is required: a clear error without it; random says so in the notes', async (t) => {
   if (!need(t, KWS)) return;
-  await rejects(quantize(KWS, {}), ErrorCode.NO_REPRESENTATIVE_DATA, /--representative PATH .* or --representative random/);
+  await rejectsOneLine(quantize(KWS, {}), ErrorCode.NO_REPRESENTATIVE_DATA, /--representative PATH .* or --representative random/);
   const q = await quantize(KWS, { representative: 'random', calibrationSamples: 5 });
   assert.match(q.notes.join('\n'), /5 seeded random normal samples \(seed 1\)/);
 });

@@ -33,6 +33,7 @@ import { PACKAGE_ROOT } from '../../src/util/package.js';
 import { checkMetaGraph } from '../helpers/savedmodel-check.js';
 import { fixture, need, sharedData } from '../helpers/shared.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { rejectsOneLine } from '../helpers/errors.js';
 
 const DEMO = path.join(PACKAGE_ROOT, 'fixtures', 'demo-cnn');
 const KWS = fixture('mlcommons-tiny-kws/kws_ref_model');
@@ -355,33 +356,23 @@ test('same model, data and options: identical bytes', async (t) => {
   }
 });
 
-function rejects(p: Promise<unknown>, code: string, re: RegExp): Promise<void> {
-  return assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof TfconvError, String(e));
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, re);
-    assert.ok(!e.message.includes('\n'), 'one line');
-    return true;
-  });
-}
-
 test('bad output paths, models that cannot take fake quantization, and missing data are one-line errors; nothing is written', async (t) => {
   const dir = tmpDir(t);
   const copy = path.join(dir, 'demo');
   fs.cpSync(DEMO, copy, { recursive: true });
-  await rejects(qat(copy, { output: copy }), ErrorCode.UNSAFE_PATH, /the output would overwrite the input model/);
-  await rejects(qat(copy, { output: path.join(copy, 'qat') }), ErrorCode.UNSAFE_PATH, /inside the input SavedModel/);
-  await rejects(qat(copy, { output: dir, overwrite: true }), ErrorCode.UNSAFE_PATH, /holds the input model/);
-  await rejects(qat(copy, { output: '' }), ErrorCode.BAD_OPTION, /-o OUT_DIR/);
+  await rejectsOneLine(qat(copy, { output: copy }), ErrorCode.UNSAFE_PATH, /the output would overwrite the input model/);
+  await rejectsOneLine(qat(copy, { output: path.join(copy, 'qat') }), ErrorCode.UNSAFE_PATH, /inside the input SavedModel/);
+  await rejectsOneLine(qat(copy, { output: dir, overwrite: true }), ErrorCode.UNSAFE_PATH, /holds the input model/);
+  await rejectsOneLine(qat(copy, { output: '' }), ErrorCode.BAD_OPTION, /-o OUT_DIR/);
   const file = path.join(dir, 'file');
   fs.writeFileSync(file, 'x');
-  await rejects(qat(copy, { output: file }), ErrorCode.UNSAFE_PATH, /is a file/);
+  await rejectsOneLine(qat(copy, { output: file }), ErrorCode.UNSAFE_PATH, /is a file/);
   const full = path.join(dir, 'full');
   fs.mkdirSync(full);
   fs.writeFileSync(path.join(full, 'keep'), 'x');
-  await rejects(qat(copy, { output: full }), ErrorCode.WRITE_FAILED, /not empty \(pass --overwrite/);
-  await rejects(qat(copy, { output: path.join(dir, 'o'), representative: path.join(dir, 'nope.npy') }), ErrorCode.FILE_NOT_FOUND, /nope\.npy/);
-  await rejects(qat(copy, { output: path.join(dir, 'o'), calibration: 'bogus' as never }), ErrorCode.BAD_OPTION, /--calibration/);
+  await rejectsOneLine(qat(copy, { output: full }), ErrorCode.WRITE_FAILED, /not empty \(pass --overwrite/);
+  await rejectsOneLine(qat(copy, { output: path.join(dir, 'o'), representative: path.join(dir, 'nope.npy') }), ErrorCode.FILE_NOT_FOUND, /nope\.npy/);
+  await rejectsOneLine(qat(copy, { output: path.join(dir, 'o'), calibration: 'bogus' as never }), ErrorCode.BAD_OPTION, /--calibration/);
   // The input is untouched and no output (or staging directory) was left.
   assert.deepEqual(fs.readdirSync(copy).sort(), ['saved_model.pb', 'variables']);
   assert.deepEqual(fs.readdirSync(dir).sort(), ['demo', 'file', 'full']);
@@ -390,12 +381,12 @@ test('bad output paths, models that cannot take fake quantization, and missing d
   assert.ok(fs.existsSync(path.join(full, 'saved_model.pb')) && !fs.existsSync(path.join(full, 'keep')));
 
   if (need(t, SL)) {
-    await rejects(qat(SL, { output: path.join(dir, 'sl') }), ErrorCode.QAT_UNSUPPORTED, /does not convert to TFLite builtins: 2 unsupported op types .*DecodeWav/);
+    await rejectsOneLine(qat(SL, { output: path.join(dir, 'sl') }), ErrorCode.QAT_UNSUPPORTED, /does not convert to TFLite builtins: 2 unsupported op types .*DecodeWav/);
     const cut = { inputArrays: ['Reshape_2'], outputArrays: ['labels_softmax'], inputShapes: { Reshape_2: [1, 49, 40, 1] } };
-    await rejects(qat(SL, { output: path.join(dir, 'sl'), ...cut }), ErrorCode.QAT_UNSUPPORTED, /4 FakeQuantWithMinMaxVars nodes .*quantization-aware already; convert it with optimize --quantize int8/);
+    await rejectsOneLine(qat(SL, { output: path.join(dir, 'sl'), ...cut }), ErrorCode.QAT_UNSUPPORTED, /4 FakeQuantWithMinMaxVars nodes .*quantization-aware already; convert it with optimize --quantize int8/);
   }
   if (need(t, AE0)) {
-    await rejects(qat(AE0, { output: path.join(dir, 'ae0') }), ErrorCode.QAT_UNSUPPORTED, /op Sigmoid .*no OpDef is known for it/);
+    await rejectsOneLine(qat(AE0, { output: path.join(dir, 'ae0') }), ErrorCode.QAT_UNSUPPORTED, /op Sigmoid .*no OpDef is known for it/);
   }
   assert.ok(!fs.existsSync(path.join(dir, 'sl')) && !fs.existsSync(path.join(dir, 'ae0')));
 });

@@ -8,6 +8,7 @@ import { TfReferenceModel, graphToTfjsArtifacts, runTfReference, tfReferenceSupp
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
 import { seededFloats } from '../helpers/random.js';
 import { fixture, need } from '../helpers/shared.js';
+import { rejectsOneLine } from '../helpers/errors.js';
 
 const REG_PB = fixture('tf2onnx-test-models/regression/graphdef/frozen.pb');
 const REG_TFLITE = fixture('tf2onnx-test-models/regression/tflite/model.tflite');
@@ -158,10 +159,6 @@ test('QAT micro-speech graph cut at Reshape_2 vs the official uint8 .tflite: sam
   }
 });
 
-function rejectsWith(p: Promise<unknown>, code: string, re: RegExp): Promise<void> {
-  return assert.rejects(p, (e: unknown) => e instanceof TfconvError && e.code === code && re.test(e.message) && !e.message.includes('\n'));
-}
-
 test('the supported-op set is read from the installed tfjs-converter op tables', () => {
   const ops = tfReferenceSupportedOps();
   assert.ok(ops && ops.size > 200, `${ops?.size} ops`);
@@ -175,12 +172,12 @@ test('ops tfjs cannot execute are all listed at once, with what to do', async (t
   const tfRegression = fixture('tf-rust-keras/graphdefs/regression.pb');
   const keras = fixture('kaggle-docker-python-keras/saved_model/saved_model.pb');
   if (!need(t, speech, tfRegression, keras)) return;
-  await rejectsWith(
+  await rejectsOneLine(
     runTfReference(readGraph(speech), { 'wav_data:0': { dtype: 'string', shape: [], data: [new Uint8Array(44)] } }, ['labels_softmax:0']),
     ErrorCode.RUNTIME_FAILED,
     /^the TF reference \(tfjs\) cannot execute 2 op types: AudioMicrofrontend x1 \(e\.g\. 'AudioMicrofrontend'\); DecodeWav x1 \(e\.g\. 'decoded_sample_data'\)/,
   );
-  await rejectsWith(
+  await rejectsOneLine(
     runTfReference(readGraph(tfRegression), { x: f32([], [1]) }, ['add:0']),
     ErrorCode.RUNTIME_FAILED,
     /cannot execute 1 op type: Variable x2 \(e\.g\. 'b', 'w'\); inline functions and freeze variables first$/,
@@ -188,7 +185,7 @@ test('ops tfjs cannot execute are all listed at once, with what to do', async (t
   // A TF2 Keras SavedModel's graph: the serving path is a function call on resource variables.
   const sm = SavedModelCodec.decode(fs.readFileSync(keras), keras);
   const graph = sm.meta_graphs[0].graph_def as GraphDef;
-  await rejectsWith(
+  await rejectsOneLine(
     runTfReference(graph, { 'serving_default_input_1:0': f32([1, 4], [1, 2, 3, 4]) }, ['StatefulPartitionedCall:0']),
     ErrorCode.RUNTIME_FAILED,
     /StatefulPartitionedCall x2 .*VarHandleOp x2 \(e\.g\. 'dense\/bias', 'dense\/kernel'\); inline functions and freeze variables first$/,
@@ -197,10 +194,10 @@ test('ops tfjs cannot execute are all listed at once, with what to do', async (t
 
 test('missing, unknown and misshapen feeds are one-line BAD_INPUT_DATA errors', async (t) => {
   if (!need(t, REG_PB, FC)) return;
-  await rejectsWith(runTfReference(readGraph(REG_PB), {}, ['pred:0']), ErrorCode.BAD_INPUT_DATA, /^input 'X:0': the graph needs a value for it \(float32, shape unknown\)/);
-  await rejectsWith(runTfReference(readGraph(REG_PB), { Y: f32([1], [1]) }, ['pred:0']), ErrorCode.BAD_INPUT_DATA, /^input 'Y': the graph has no node 'Y'; placeholders: 'X:0'/);
-  await rejectsWith(runTfReference(readGraph(FC), { 'X:0': f32([2, 100], new Float32Array(200)) }, ['output:0']), ErrorCode.BAD_INPUT_DATA, /^input 'X:0': expected shape \[-1, 784\] \(-1: any\), got \[2, 100\]/);
-  await rejectsWith(runTfReference(readGraph(REG_PB), { X: f32([1], [1]) }, ['nope:0']), ErrorCode.RUNTIME_FAILED, /cannot fetch 'nope:0': the graph has no node 'nope'/);
+  await rejectsOneLine(runTfReference(readGraph(REG_PB), {}, ['pred:0']), ErrorCode.BAD_INPUT_DATA, /^input 'X:0': the graph needs a value for it \(float32, shape unknown\)/);
+  await rejectsOneLine(runTfReference(readGraph(REG_PB), { Y: f32([1], [1]) }, ['pred:0']), ErrorCode.BAD_INPUT_DATA, /^input 'Y': the graph has no node 'Y'; placeholders: 'X:0'/);
+  await rejectsOneLine(runTfReference(readGraph(FC), { 'X:0': f32([2, 100], new Float32Array(200)) }, ['output:0']), ErrorCode.BAD_INPUT_DATA, /^input 'X:0': expected shape \[-1, 784\] \(-1: any\), got \[2, 100\]/);
+  await rejectsOneLine(runTfReference(readGraph(REG_PB), { X: f32([1], [1]) }, ['nope:0']), ErrorCode.RUNTIME_FAILED, /cannot fetch 'nope:0': the graph has no node 'nope'/);
 });
 
 test('int64: computed as int32 after a range check, given back as int64', async (t) => {
@@ -211,7 +208,7 @@ test('int64: computed as int32 after a range check, given back as int64', async 
   const i64 = (v: bigint) => ({ dtype: 'int64' as const, shape: [], data: new BigInt64Array([v]) });
   const [z] = await runTfReference(g, { x: i64(40n), y: i64(2n) }, ['z:0']);
   assert.deepEqual(z, { dtype: 'int32', shape: [], data: new Int32Array([42]) });
-  await rejectsWith(runTfReference(g, { x: i64(2n ** 31n), y: i64(0n) }, ['z:0']), ErrorCode.BAD_INPUT_DATA, /value 2147483648 at flat index 0 cannot become int32/);
+  await rejectsOneLine(runTfReference(g, { x: i64(2n ** 31n), y: i64(0n) }, ['z:0']), ErrorCode.BAD_INPUT_DATA, /value 2147483648 at flat index 0 cannot become int32/);
 
   // An int64 graph (Placeholder + Const + AddV2, T=int64), as TF writes shape arithmetic.
   const type = (t: number) => ({ value: 'type' as const, type: t });

@@ -5,6 +5,7 @@ import { ErrorCode, TfconvError } from '../../src/errors/index.js';
 import { TfliteRuntime } from '../../src/runtime/tflite.js';
 import { seededFloats } from '../helpers/random.js';
 import { fixture, need } from '../helpers/shared.js';
+import { throwsOneLine } from '../helpers/errors.js';
 
 const HELLO = fixture('tflite-micro-models/hello_world_float.tflite');
 const HELLO_INT8 = fixture('tflite-micro-models/hello_world_int8.tflite');
@@ -13,10 +14,6 @@ const MULTI_ADD = fixture('litert-testdata/tflite_testdata/multi_add.bin');
 const MNIST = fixture('ai-edge-quantizer-testmodels/conv_fc_mnist.tflite');
 
 const f32 = (shape: number[], values: number[]) => ({ dtype: 'float32' as const, shape, data: new Float32Array(values) });
-
-function rejects(f: () => unknown, code: string, re: RegExp): void {
-  assert.throws(f, (e: unknown) => e instanceof TfconvError && e.code === code && re.test(e.message) && !e.message.includes('\n'));
-}
 
 test('hello_world_float: the real interpreter computes about sin(x)', async (t) => {
   if (!need(t, HELLO)) return;
@@ -110,12 +107,12 @@ test('inputs that do not fit are one-line BAD_INPUT_DATA errors naming the input
   t.after(() => m.dispose());
   const s = [1, 8, 8, 3];
   const z = () => f32(s, new Array(192).fill(0));
-  rejects(() => m.run([z(), z(), z()]), ErrorCode.BAD_INPUT_DATA, /takes 4 inputs \('a', 'b', 'c', 'd'\), got 3/);
-  rejects(() => m.run({ a: z(), b: z(), c: z() }), ErrorCode.BAD_INPUT_DATA, /^input 'd': no value given/);
-  rejects(() => m.run({ a: z(), b: z(), c: z(), d: z(), e: z() }), ErrorCode.BAD_INPUT_DATA, /^input 'e': the model has no such input/);
-  rejects(() => m.run([z(), z(), z(), f32([1, 64, 3], new Array(192).fill(0))]), ErrorCode.BAD_INPUT_DATA, /^input 'd': expected shape \[1, 8, 8, 3\], got \[1, 64, 3\]/);
-  rejects(() => m.run([z(), { dtype: 'int32', shape: s, data: new Int32Array(192) }, z(), z()]), ErrorCode.BAD_INPUT_DATA, /^input 'b': expected float32, got int32/);
-  rejects(() => m.run([z(), z(), z(), z()], { outputs: ['nope'] }), ErrorCode.RUNTIME_FAILED, /no output "nope"; outputs: 'x', 'y'/);
+  throwsOneLine(() => m.run([z(), z(), z()]), ErrorCode.BAD_INPUT_DATA, /takes 4 inputs \('a', 'b', 'c', 'd'\), got 3/);
+  throwsOneLine(() => m.run({ a: z(), b: z(), c: z() }), ErrorCode.BAD_INPUT_DATA, /^input 'd': no value given/);
+  throwsOneLine(() => m.run({ a: z(), b: z(), c: z(), d: z(), e: z() }), ErrorCode.BAD_INPUT_DATA, /^input 'e': the model has no such input/);
+  throwsOneLine(() => m.run([z(), z(), z(), f32([1, 64, 3], new Array(192).fill(0))]), ErrorCode.BAD_INPUT_DATA, /^input 'd': expected shape \[1, 8, 8, 3\], got \[1, 64, 3\]/);
+  throwsOneLine(() => m.run([z(), { dtype: 'int32', shape: s, data: new Int32Array(192) }, z(), z()]), ErrorCode.BAD_INPUT_DATA, /^input 'b': expected float32, got int32/);
+  throwsOneLine(() => m.run([z(), z(), z(), z()], { outputs: ['nope'] }), ErrorCode.RUNTIME_FAILED, /no output "nope"; outputs: 'x', 'y'/);
 });
 
 test('int64 inputs/outputs are detected and refused with a clear error', async (t) => {
@@ -126,7 +123,7 @@ test('int64 inputs/outputs are detected and refused with a clear error', async (
   t.after(() => m.dispose());
   assert.equal(m.inputs[0].dtype, null);
   assert.equal(m.outputs[0].dtype, null);
-  rejects(
+  throwsOneLine(
     () => m.run([{ dtype: 'int64', shape: [1, 8, 8, 3], data: new BigInt64Array(192) }]),
     ErrorCode.BAD_INPUT_DATA,
     /^input 'input': has a type the TFLite WASM runtime cannot read or write .*int64, float16 and string ones are not/,
@@ -158,7 +155,7 @@ test("a newer op version than the runtime has fails to load with the runtime's o
   assert.equal(new DataView(bytes.buffer).getInt32(at, true), 1);
   new DataView(bytes.buffer).setInt32(at, 5, true);
   const rt = await TfliteRuntime.load();
-  rejects(() => rt.loadModel(bytes, { name: 'model_add_v5.tflite' }), ErrorCode.RUNTIME_FAILED, /^model_add_v5\.tflite: TFLite cannot load the model: Didn't find op for builtin opcode 'ADD' version '5'/);
+  throwsOneLine(() => rt.loadModel(bytes, { name: 'model_add_v5.tflite' }), ErrorCode.RUNTIME_FAILED, /^model_add_v5\.tflite: TFLite cannot load the model: Didn't find op for builtin opcode 'ADD' version '5'/);
 });
 
 test('other real load failures carry the runtime message; an abort does not break later loads', async (t) => {
@@ -167,11 +164,11 @@ test('other real load failures carry the runtime message; an abort does not brea
   const custom = fixture('tflite-micro-models/audio_preprocessor_float.tflite');
   if (!need(t, person, flex, custom, HELLO)) return;
   const rt = await TfliteRuntime.load();
-  rejects(() => rt.loadModel(fs.readFileSync(person)), ErrorCode.RUNTIME_FAILED, /quantized_dimension must be in range \[0, 1\)\. Was 3; Tensor 33 has invalid quantization parameters/);
-  rejects(() => rt.loadModel(fs.readFileSync(custom)), ErrorCode.RUNTIME_FAILED, /Encountered unresolved custom op: SignalWindow/);
-  rejects(() => rt.loadModel(new TextEncoder().encode('not a model at all')), ErrorCode.RUNTIME_FAILED, /Can't initialize model/);
+  throwsOneLine(() => rt.loadModel(fs.readFileSync(person)), ErrorCode.RUNTIME_FAILED, /quantized_dimension must be in range \[0, 1\)\. Was 3; Tensor 33 has invalid quantization parameters/);
+  throwsOneLine(() => rt.loadModel(fs.readFileSync(custom)), ErrorCode.RUNTIME_FAILED, /Encountered unresolved custom op: SignalWindow/);
+  throwsOneLine(() => rt.loadModel(new TextEncoder().encode('not a model at all')), ErrorCode.RUNTIME_FAILED, /Can't initialize model/);
   // The Flex delegate is a dlopen, which aborts this WASM instance; the runtime replaces it.
-  rejects(() => rt.loadModel(fs.readFileSync(flex)), ErrorCode.RUNTIME_FAILED, /aborted while trying to load the model: .*dlopen.*Flex delegate/);
+  throwsOneLine(() => rt.loadModel(fs.readFileSync(flex)), ErrorCode.RUNTIME_FAILED, /aborted while trying to load the model: .*dlopen.*Flex delegate/);
   const m = rt.loadModel(fs.readFileSync(HELLO));
   assert.ok(Math.abs((m.run([f32([1, 1], [1.57])])[0].data as Float32Array)[0] - Math.sin(1.57)) < 0.01);
   m.dispose();
@@ -216,5 +213,5 @@ test('300 loads and disposals keep the WebAssembly heap bounded; dispose is idem
   assert.ok(rt.heapBytes - before <= 4 * 2 ** 20, `heap grew from ${before} to ${rt.heapBytes}`);
   const m = rt.loadModel(bytes);
   m.dispose();
-  rejects(() => m.run([input]), ErrorCode.RUNTIME_FAILED, /the model was disposed/);
+  throwsOneLine(() => m.run([input]), ErrorCode.RUNTIME_FAILED, /the model was disposed/);
 });
